@@ -1,0 +1,1 @@
+"""Voordeur: the digital front door of a Dutch general practice."""

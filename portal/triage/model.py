@@ -1,0 +1,268 @@
+"""The triage vocabulary as frozen dataclasses.
+
+Trees are loaded once and shared by every request and every worker thread, so
+everything here is immutable. Nothing in this package imports Flask or touches
+a database: the engine, the checks and the cases are plain functions over
+these values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+LOCALES = ("nl", "en")
+DEFAULT_LOCALE = "nl"
+
+#: Question ids the prelude must define; the engine asks them in this order.
+EMERGENCY_SCREEN = "emergency_screen"
+PROFILE_QUESTIONS = ("who_for", "age_band", "sex")
+RISK_QUESTIONS = ("risk_group", "second_contact")
+PRELUDE_QUESTIONS = (EMERGENCY_SCREEN, *PROFILE_QUESTIONS, *RISK_QUESTIONS)
+
+
+class Route(StrEnum):
+    """Where a patient is sent. The order is from most to least urgent."""
+
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    APPOINTMENT = "appointment"
+    ECONSULT = "econsult"
+    SELF_CARE = "self_care"
+    SOCIAL_DOMAIN = "social_domain"
+
+
+class Urgency(StrEnum):
+    """NTS-style urgency: U1 is danger to life now, U5 no chance of harm."""
+
+    U1 = "U1"
+    U2 = "U2"
+    U3 = "U3"
+    U4 = "U4"
+    U5 = "U5"
+
+    @property
+    def rank(self) -> int:
+        """1 for U1 … 5 for U5: a lower rank is more urgent."""
+        return int(self.value[1])
+
+    def at_least_as_urgent_as(self, other: Urgency) -> bool:
+        return self.rank <= other.rank
+
+
+#: Which urgencies each route may carry. A self-care outcome at U2 is a bug in
+#: a tree, not a clinical choice, so the checker refuses it.
+ROUTE_URGENCIES: Mapping[Route, frozenset[Urgency]] = {
+    Route.EMERGENCY: frozenset({Urgency.U1}),
+    Route.URGENT: frozenset({Urgency.U2, Urgency.U3}),
+    Route.APPOINTMENT: frozenset({Urgency.U3, Urgency.U4, Urgency.U5}),
+    Route.ECONSULT: frozenset({Urgency.U4, Urgency.U5}),
+    Route.SELF_CARE: frozenset({Urgency.U5}),
+    Route.SOCIAL_DOMAIN: frozenset({Urgency.U5}),
+}
+
+AGE_BANDS = (
+    "baby_0_3m",
+    "baby_3_12m",
+    "child_1_4",
+    "child_4_12",
+    "teen_12_18",
+    "adult_18_64",
+    "senior_65_plus",
+)
+SEXES = ("female", "male", "unknown")
+WHO_FOR = ("self", "child", "other")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A patient-facing string in every supported language."""
+
+    nl: str
+    en: str
+
+    def get(self, locale: str) -> str:
+        return self.en if locale == "en" else self.nl
+
+
+@dataclass(frozen=True)
+class TextList:
+    """Bullet points in every supported language, in the same order."""
+
+    nl: tuple[str, ...]
+    en: tuple[str, ...]
+
+    def get(self, locale: str) -> tuple[str, ...]:
+        return self.en if locale == "en" else self.nl
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who the triage is for. Coarse on purpose: it is stored in the routing log."""
+
+    who_for: str | None = None
+    age_band: str | None = None
+    sex: str | None = None
+
+    def value(self, question_id: str) -> str | None:
+        return getattr(self, question_id)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Who a question, answer or tree applies to.
+
+    An unknown sex matches every sex condition: a patient who does not tell
+    must never miss a question because of it.
+    """
+
+    age_bands: frozenset[str] | None = None
+    sexes: frozenset[str] | None = None
+
+    def holds(self, profile: Profile) -> bool:
+        if self.age_bands is not None and profile.age_band not in self.age_bands:
+            return False
+        return not (
+            self.sexes is not None and profile.sex not in (*self.sexes, "unknown", None)
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: str
+    label: Text
+    next: str | None = None
+    red_flag: bool = False
+    raises_urgency: bool = False
+    when: Condition | None = None
+    line: int = 0
+
+    def offered_to(self, profile: Profile) -> bool:
+        return self.when is None or self.when.holds(profile)
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: Text
+    answers: tuple[Answer, ...]
+    help: Text | None = None
+    when: Condition | None = None
+    skip_to: str | None = None
+    line: int = 0
+
+    def answer(self, value: str) -> Answer | None:
+        return next((a for a in self.answers if a.value == value), None)
+
+    def answers_for(self, profile: Profile) -> tuple[Answer, ...]:
+        return tuple(a for a in self.answers if a.offered_to(profile))
+
+    @property
+    def has_red_flag(self) -> bool:
+        return any(a.red_flag for a in self.answers)
+
+
+@dataclass(frozen=True)
+class AppointmentDetails:
+    timeframe: str
+    professional: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    route: Route
+    urgency: Urgency
+    title: Text
+    advice: TextList
+    safety_net: TextList | None = None
+    raise_to: str | None = None
+    appointment: AppointmentDetails | None = None
+    self_care_page: str | None = None
+    social_service: str | None = None
+    line: int = 0
+
+
+Node = Question | Outcome
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    profile: Profile
+    answers: Mapping[str, str]
+    expect_outcome: str
+    expect_route: Route
+    expect_urgency: Urgency
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Prelude:
+    """The shared part every tree runs first: emergency screen, profile, risk.
+
+    Keeping it in one file means a new red flag in the screen reaches every
+    tree at once, and no tree can forget to ask it.
+    """
+
+    id: str
+    version: int
+    nodes: Mapping[str, Node]
+    cases: tuple[Case, ...]
+    path: Path
+    review_due: date
+
+    def question(self, question_id: str) -> Question:
+        node = self.nodes[question_id]
+        assert isinstance(node, Question)
+        return node
+
+    @property
+    def emergency_screen(self) -> Question:
+        return self.question(EMERGENCY_SCREEN)
+
+    @property
+    def profile_questions(self) -> tuple[Question, ...]:
+        return tuple(self.question(q) for q in PROFILE_QUESTIONS)
+
+    @property
+    def risk_questions(self) -> tuple[Question, ...]:
+        return tuple(self.question(q) for q in RISK_QUESTIONS)
+
+
+@dataclass(frozen=True)
+class Tree:
+    id: str
+    version: int
+    title: Text
+    keywords: Mapping[str, tuple[str, ...]]
+    sources: tuple[str, ...]
+    status: str
+    reviewer: str
+    reviewed_on: date
+    review_due: date
+    start: str
+    nodes: Mapping[str, Node]
+    cases: tuple[Case, ...]
+    prelude: Prelude
+    path: Path
+    common: int | None = None
+    audience: Condition | None = None
+    outside_audience: str | None = None
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    def node(self, node_id: str) -> Node:
+        """A node of this tree, or an outcome of the prelude (emergency screen)."""
+        if node_id in self.nodes:
+            return self.nodes[node_id]
+        return self.prelude.nodes[node_id]
+
+    def outcomes(self) -> tuple[Outcome, ...]:
+        return tuple(n for n in self.nodes.values() if isinstance(n, Outcome))
+
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(n for n in self.nodes.values() if isinstance(n, Question))
