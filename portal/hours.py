@@ -1,0 +1,48 @@
+"""Is the practice open now? Plain Python: opening hours, a moment, public holidays.
+
+Used to say "call the practice" during opening hours and "call the
+huisartsenpost" outside them. Dutch public holidays come from the maintained
+``holidays`` package, not from a list we keep ourselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, time
+
+import holidays
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+OpeningHours = Mapping[str, Sequence[Sequence[str]]]
+
+
+def is_public_holiday(moment: datetime) -> bool:
+    return moment.date() in holidays.country_holidays("NL", years=moment.year)
+
+
+def is_open(hours: OpeningHours, moment: datetime) -> bool:
+    """True when ``moment`` (local time) falls in one of the day's opening periods."""
+    if is_public_holiday(moment):
+        return False
+    periods = hours.get(WEEKDAYS[moment.weekday()], ())
+    now = moment.time()
+    return any(time.fromisoformat(start) <= now < time.fromisoformat(end) for start, end in periods)
+
+
+def validate_hours(hours: OpeningHours) -> list[str]:
+    """Problems with an opening-hours mapping, for the CLI and the demo data."""
+    problems = []
+    for day, periods in hours.items():
+        if day not in WEEKDAYS:
+            problems.append(f"unknown day '{day}'")
+            continue
+        for period in periods:
+            try:
+                start, end = (time.fromisoformat(p) for p in period)
+            except ValueError:
+                problems.append(f"{day}: '{period}' is not a pair of HH:MM times")
+                continue
+            if start >= end:
+                problems.append(f"{day}: {start:%H:%M} is not before {end:%H:%M}")
+    return problems

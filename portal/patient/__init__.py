@@ -1,0 +1,1 @@
+"""The patient's journey: practice start page, complaint picker, triage, outcome."""

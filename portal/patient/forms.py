@@ -1,0 +1,36 @@
+"""A WTForms form for whatever page the engine asks next.
+
+Built per page from the tree, so the choices a patient may send are exactly
+the answers the engine accepts for their profile.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.validators import InputRequired
+
+from ..triage.engine import Page
+from ..triage.model import Profile
+
+
+def page_form(page: Page, profile: Profile, locale: str, data: dict[str, str]) -> FlaskForm:
+    """A form with one radio group per question on the page, pre-filled from ``data``."""
+
+    class PageForm(FlaskForm):
+        pass
+
+    for question in page.questions:
+        choices = [(a.value, a.label.get(locale)) for a in question.answers_for(profile)]
+        field = RadioField(
+            question.text.get(locale),
+            choices=choices,
+            validators=[InputRequired(message=_l("Choose an answer."))],
+        )
+        setattr(PageForm, question.id, field)
+    return PageForm(data=data)
+
+
+def answers_from(form: FlaskForm, page: Page) -> dict[str, str]:
+    return {q.id: form[q.id].data for q in page.questions}

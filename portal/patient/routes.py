@@ -1,0 +1,281 @@
+"""Patient views: parse input, call the engine, store, render or redirect.
+
+URLs carry the run id and the page id, so the browser's back button, the
+"vorige vraag" link and bookmarks all work; what a page shows is computed
+from the stored answers, never from a server-side "current step".
+Without JavaScript every step is a form POST answered with 303; with htmx the
+same POST returns just the next panel and pushes its URL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_htmx import make_response as htmx_response
+
+from .. import htmx
+from ..hours import is_open
+from ..i18n import current_locale
+from ..rulebook import live_trees
+from ..storage.db import get_db
+from ..storage.practices import Practice, get_practice, list_practices
+from ..storage.routing import Progress, Run, get_run, record_progress, start_run
+from ..triage.engine import (
+    EMERGENCY_PAGE_ID,
+    Page,
+    TriageError,
+    Walk,
+    answer_labels,
+    progress,
+    walk,
+    with_answers,
+)
+from ..triage.model import Outcome, Tree
+from ..triage.search import order_key, search
+from . import labels
+from .forms import answers_from, page_form
+
+bp = Blueprint("patient", __name__)
+
+OUTCOME_PAGE = "uitkomst"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _local_now() -> datetime:
+    return _now().astimezone(ZoneInfo(current_app.config["VOORDEUR"]["TIMEZONE"]))
+
+
+def _practice_or_404(slug: str) -> Practice:
+    practice = get_practice(get_db(), slug)
+    if practice is None:
+        abort(404)
+    return practice
+
+
+def _tree_or_404(tree_id: str) -> Tree:
+    tree = live_trees().get(tree_id)
+    if tree is None:
+        abort(404)
+    return tree
+
+
+def _run_or_404(practice: Practice, tree: Tree, run_id: str) -> Run:
+    run = get_run(get_db(), run_id)
+    if run is None or run.practice != practice.slug or run.tree_id != tree.id:
+        abort(404)
+    return run
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    practices = list_practices(get_db())
+    return render_template("patient/index.html", practices=practices)
+
+
+@bp.get("/<practice_slug>/")
+def start(practice_slug: str):  # type: ignore[no-untyped-def]
+    practice = _practice_or_404(practice_slug)
+    locale = current_locale()
+    trees = sorted(live_trees().values(), key=lambda t: order_key(t, locale))
+    query = request.args.get("q", "").strip()[:100]
+    results = search(trees, query, locale) if query else None
+    context = dict(
+        practice=practice,
+        common=[t for t in trees if t.common is not None],
+        trees=trees,
+        query=query,
+        results=results,
+        open_now=is_open(practice.opening_hours, _local_now()),
+    )
+    if htmx and htmx.target == "results":
+        return render_template("patient/_results.html", **context)
+    return render_template("patient/start.html", **context)
+
+
+@bp.route("/<practice_slug>/triage/<tree_id>", methods=["GET", "POST"])
+def begin(practice_slug: str, tree_id: str):  # type: ignore[no-untyped-def]
+    """The emergency screen. Answering it creates the (anonymous) routing record."""
+    practice = _practice_or_404(practice_slug)
+    tree = _tree_or_404(tree_id)
+    first = walk(tree, {})
+    page = first.step
+    assert isinstance(page, Page)
+    form = page_form(page, first.profile, current_locale(), {})
+    if form.validate_on_submit():
+        answers = answers_from(form, page)
+        result = walk(tree, answers)
+        run_id = start_run(
+            get_db(),
+            practice=practice.slug,
+            tree_id=tree.id,
+            tree_version=tree.version,
+            prelude_version=tree.prelude.version,
+            locale=current_locale(),
+            progress=_progress(result, answers),
+            now=_now(),
+        )
+        return _after_answer(practice, tree, run_id, result, answers)
+    return _render_page(practice, tree, None, first, page, form)
+
+
+@bp.get("/<practice_slug>/triage/<tree_id>/<run_id>/")
+def resume(practice_slug: str, tree_id: str, run_id: str):  # type: ignore[no-untyped-def]
+    practice = _practice_or_404(practice_slug)
+    tree = _tree_or_404(tree_id)
+    run = _run_or_404(practice, tree, run_id)
+    result = _walk_or_restart(tree, run)
+    if result is None:
+        return redirect(url_for(".begin", practice_slug=practice.slug, tree_id=tree.id), 303)
+    return redirect(_step_url(practice, tree, run.id, result), 303)
+
+
+@bp.route("/<practice_slug>/triage/<tree_id>/<run_id>/<page_id>", methods=["GET", "POST"])
+def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):  # type: ignore[no-untyped-def]
+    practice = _practice_or_404(practice_slug)
+    tree = _tree_or_404(tree_id)
+    run = _run_or_404(practice, tree, run_id)
+    result = _walk_or_restart(tree, run)
+    if result is None:
+        return redirect(url_for(".begin", practice_slug=practice.slug, tree_id=tree.id), 303)
+    if page_id == OUTCOME_PAGE:
+        return _outcome(practice, tree, run, result)
+    shown = _find_page(result, page_id)
+    if shown is None:
+        # Not on the path (any more): show where the patient really is.
+        return redirect(_step_url(practice, tree, run.id, result), 303)
+    current = {q.id: run.answers[q.id] for q in shown.questions if q.id in run.answers}
+    form = page_form(shown, result.profile, current_locale(), current)
+    if form.validate_on_submit():
+        answers = with_answers(run.answers, shown, answers_from(form, shown))
+        try:
+            new_result = walk(tree, answers)
+        except TriageError:
+            abort(400)
+        record_progress(get_db(), run.id, _progress(new_result, answers), current_locale(), _now())
+        return _after_answer(practice, tree, run.id, new_result, answers)
+    return _render_page(practice, tree, run, result, shown, form)
+
+
+def _walk_or_restart(tree: Tree, run: Run) -> Walk | None:
+    """The run's place in the tree; None when the tree changed under it."""
+    try:
+        return walk(tree, run.answers)
+    except TriageError:
+        return None
+
+
+def _find_page(result: Walk, page_id: str) -> Page | None:
+    for candidate in (*result.pages, result.step):
+        if isinstance(candidate, Page) and candidate.id == page_id:
+            return candidate
+    return None
+
+
+def _progress(result: Walk, answers: dict[str, str]) -> Progress:
+    step = result.step
+    if isinstance(step, Outcome):
+        return Progress(
+            answers=answers,
+            last_node=step.id,
+            outcome_node=step.id,
+            route=step.route.value,
+            urgency=step.urgency.value,
+            raised=result.raised,
+        )
+    return Progress(answers=answers, last_node=step.id)
+
+
+def _step_url(practice: Practice, tree: Tree, run_id: str, result: Walk) -> str:
+    page_id = OUTCOME_PAGE if result.finished else result.step.id
+    return url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=page_id)
+
+
+def _after_answer(practice: Practice, tree: Tree, run_id: str, result: Walk, answers: dict[str, str]):  # type: ignore[no-untyped-def]
+    next_url = _step_url(practice, tree, run_id, result)
+    if not htmx:
+        return redirect(next_url, 303)
+    run = get_run(get_db(), run_id)
+    assert run is not None
+    if result.finished:
+        body = _outcome(practice, tree, run, result)
+    else:
+        step = result.step
+        assert isinstance(step, Page)
+        form = page_form(step, result.profile, current_locale(), {})
+        body = _render_page(practice, tree, run, result, step, form)
+    return htmx_response(body, push_url=next_url)
+
+
+def _previous_url(practice: Practice, tree: Tree, run: Run | None, result: Walk, shown: Page) -> str:
+    pages = [p for p in (*result.pages, result.step) if isinstance(p, Page)]
+    index = next((i for i, p in enumerate(pages) if p.id == shown.id), 0)
+    if index == 0 or run is None:
+        return url_for(".start", practice_slug=practice.slug)
+    return url_for(
+        ".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id, page_id=pages[index - 1].id
+    )
+
+
+def _render_page(practice: Practice, tree: Tree, run: Run | None, result: Walk, shown: Page, form):  # type: ignore[no-untyped-def]
+    if run is None:
+        action = url_for(".begin", practice_slug=practice.slug, tree_id=tree.id)
+    else:
+        action = url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id, page_id=shown.id)
+    done, total = progress(tree, result)
+    position = next((i for i, p in enumerate(result.pages) if p.id == shown.id), done)
+    status = 422 if form.errors else 200
+    return (
+        render_template(
+            "patient/page.html",
+            practice=practice,
+            tree=tree,
+            page=shown,
+            form=form,
+            action=action,
+            previous_url=_previous_url(practice, tree, run, result, shown),
+            step_number=position + 1,
+            step_total=max(total, position + 1),
+            who_for=result.profile.who_for,
+            is_emergency_screen=shown.id == EMERGENCY_PAGE_ID,
+        ),
+        status,
+    )
+
+
+def _outcome(practice: Practice, tree: Tree, run: Run, result: Walk):  # type: ignore[no-untyped-def]
+    if not result.finished:
+        return redirect(_step_url(practice, tree, run.id, result), 303)
+    outcome = result.step
+    assert isinstance(outcome, Outcome)
+    locale = current_locale()
+    last_page = result.pages[-1] if result.pages else None
+    return render_template(
+        "patient/outcome.html",
+        practice=practice,
+        tree=tree,
+        run=run,
+        outcome=outcome,
+        open_now=is_open(practice.opening_hours, _local_now()),
+        answered=answer_labels(tree, result, run.answers, locale),
+        change_url=url_for(
+            ".page",
+            practice_slug=practice.slug,
+            tree_id=tree.id,
+            run_id=run.id,
+            page_id=last_page.id if last_page else EMERGENCY_PAGE_ID,
+        ),
+        labels=labels,
+    )

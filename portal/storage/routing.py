@@ -1,0 +1,151 @@
+"""The routing log: one anonymous record per triage.
+
+It holds codes only — tree, version, answer codes, route, urgency, coarse
+profile (who for, age band, sex) and times to the minute. Never a name, free
+text, IP address, user agent or cookie id: it must stay anonymous so it can be
+kept and analysed without a retention period.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from .db import immediate
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def minute(moment: datetime) -> str:
+    """UTC, to the minute: precise enough for flow statistics, no more."""
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    practice: str
+    tree_id: str
+    tree_version: int
+    prelude_version: int
+    locale: str
+    answers: dict[str, str]
+    who_for: str | None = None
+    age_band: str | None = None
+    sex: str | None = None
+    last_node: str | None = None
+    outcome_node: str | None = None
+    route: str | None = None
+    urgency: str | None = None
+    raised: bool = False
+    started_at: str = ""
+    last_active_at: str = ""
+    finished_at: str | None = None
+    abandoned: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a step of the triage changes in its record."""
+
+    answers: dict[str, str]
+    last_node: str
+    outcome_node: str | None = None
+    route: str | None = None
+    urgency: str | None = None
+    raised: bool = False
+
+
+def new_run_id() -> str:
+    """128 random bits: unguessable, and unrelated to the patient or the device."""
+    return secrets.token_urlsafe(16)
+
+
+def start_run(
+    db: Database,
+    *,
+    practice: str,
+    tree_id: str,
+    tree_version: int,
+    prelude_version: int,
+    locale: str,
+    progress: Progress,
+    now: datetime,
+) -> str:
+    run_id = new_run_id()
+    row = {
+        "id": run_id,
+        "practice": practice,
+        "tree_id": tree_id,
+        "tree_version": tree_version,
+        "prelude_version": prelude_version,
+        "locale": locale,
+        "started_at": minute(now),
+        **_progress_columns(progress, now),
+    }
+    with immediate(db):
+        db.table("triage_runs").insert(row)
+    return run_id
+
+
+def record_progress(db: Database, run_id: str, progress: Progress, locale: str, now: datetime) -> None:
+    """Store the answers so far; finishing sets the outcome, going back clears it."""
+    columns = {**_progress_columns(progress, now), "locale": locale}
+    assignments = ", ".join(f"{name} = :{name}" for name in columns)
+    with immediate(db):
+        db.execute(f"UPDATE triage_runs SET {assignments} WHERE id = :id", {**columns, "id": run_id})
+
+
+def _progress_columns(progress: Progress, now: datetime) -> dict[str, Any]:
+    finished = progress.outcome_node is not None
+    return {
+        "answers": json.dumps(progress.answers),
+        "who_for": progress.answers.get("who_for"),
+        "age_band": progress.answers.get("age_band"),
+        "sex": progress.answers.get("sex"),
+        "last_node": progress.last_node,
+        "outcome_node": progress.outcome_node,
+        "route": progress.route,
+        "urgency": progress.urgency,
+        "raised": int(progress.raised),
+        "last_active_at": minute(now),
+        "finished_at": minute(now) if finished else None,
+        "abandoned": 0,
+    }
+
+
+def get_run(db: Database, run_id: str) -> Run | None:
+    rows = list(db.query("SELECT * FROM triage_runs WHERE id = ?", [run_id]))
+    if not rows:
+        return None
+    row = dict(rows[0])
+    row["answers"] = json.loads(row["answers"])
+    row["raised"] = bool(row["raised"])
+    row["abandoned"] = bool(row["abandoned"])
+    return Run(**row)
+
+
+def sweep_abandoned(db: Database, now: datetime, idle: timedelta) -> int:
+    """Mark unfinished triages without activity for ``idle`` as abandoned.
+
+    The record keeps ``last_node``, so evaluation can see where people stop.
+    Safe to run often (from cron, or ``voordeur sweep``).
+    """
+    with immediate(db):
+        cursor = db.execute(
+            "UPDATE triage_runs SET abandoned = 1 "
+            "WHERE finished_at IS NULL AND abandoned = 0 AND last_active_at <= ?",
+            [minute(now - idle)],
+        )
+    return cursor.rowcount
+
+
+def count_runs(db: Database, practice: str | None = None) -> int:
+    if practice is None:
+        return next(iter(db.query("SELECT count(*) AS n FROM triage_runs")))["n"]
+    return next(iter(db.query("SELECT count(*) AS n FROM triage_runs WHERE practice = ?", [practice])))["n"]
