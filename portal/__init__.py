@@ -1,67 +1,21 @@
-"""Voordeur: the digital front door of a Dutch general practice."""
+"""Voordeur: the digital front door of a Dutch general practice.
+
+Importing ``portal`` imports nothing else, so the pure core
+(``portal.triage``) stays free of Flask and the database.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, jsonify
-from flask_htmx import HTMX
-from flask_wtf.csrf import CSRFProtect
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-from .config import SETTINGS, load_settings
-
-csrf = CSRFProtect()
-htmx = HTMX()
+    from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: settings, extensions, blueprints. Nothing else happens here;
-    in particular no migrations (they run as their own step)."""
-    app = Flask(__name__, instance_relative_config=True)
-    test_config = dict(test_config or {})
-    setting_names = {s.name for s in SETTINGS}
-    settings = load_settings(
-        Path(app.instance_path), overrides={k: v for k, v in test_config.items() if k in setting_names}
-    )
-    secure = settings["SECURE_COOKIES"]
-    app.config.update(
-        VOORDEUR=settings,
-        SECRET_KEY=settings["SECRET_KEY"],
-        MAX_CONTENT_LENGTH=settings["MAX_CONTENT_LENGTH"],
-        SESSION_COOKIE_NAME="voordeur_session",
-        SESSION_COOKIE_SECURE=secure,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings["SESSION_MINUTES"]),
-        # No time limits for patients (WCAG 2.2.1): the token lives as long as the session.
-        WTF_CSRF_TIME_LIMIT=None,
-        WTF_CSRF_SSL_STRICT=secure,
-        TEMPLATES_AUTO_RELOAD=settings["ENV"] == "development",
-    )
-    app.config.update({k: v for k, v in test_config.items() if k not in setting_names})
+    """Build the portal. See ``portal.app.create_app``."""
+    from .app import create_app as build
 
-    from . import cli, errors, i18n, rulebook, security
-    from .patient.routes import bp as patient_bp
-    from .storage import db
-
-    db.init_app(app)
-    i18n.init_app(app)
-    security.init_app(app)
-    csrf.init_app(app)
-    htmx.init_app(app)
-    rulebook.init_app(app)
-    errors.init_app(app)
-    cli.init_app(app)
-    app.register_blueprint(patient_bp)
-
-    @app.get("/healthz")
-    def healthz():  # type: ignore[no-untyped-def]
-        """For load balancers and uptime checks: database reachable, trees loaded."""
-        book = rulebook.rules()
-        db.get_db().execute("SELECT 1")
-        return jsonify(status="ok", trees=len(book.trees), refused=len(book.refused()))
-
-    return app
+    return build(test_config)

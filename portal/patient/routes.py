@@ -23,7 +23,7 @@ from flask import (
 )
 from flask_htmx import make_response as htmx_response
 
-from .. import htmx
+from ..extensions import htmx
 from ..hours import is_open
 from ..i18n import current_locale
 from ..rulebook import live_trees

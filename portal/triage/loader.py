@@ -180,6 +180,10 @@ def validate_schema(path: Path, data: Any) -> list[Problem]:
     for error in _validator().iter_errors(data):
         location = list(error.absolute_path)
         where = _dotted(location)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = error.schema.get("properties", {})
+            extra = [key for key in error.instance if key not in allowed]
+            location += extra[:1]  # point at the unexpected key itself
         prefix = f"{where}: " if where else ""
         problems.append(Problem(path, line_of(data, location), prefix + _friendly(error)))
     return sorted(set(problems))
@@ -219,7 +223,7 @@ def _answer(raw: LineDict) -> Answer:
     )
 
 
-def _node(node_id: str, raw: LineDict) -> Node:
+def _node(node_id: str, raw: LineDict, line: int) -> Node:
     if raw["type"] == "question":
         return Question(
             id=node_id,
@@ -228,7 +232,7 @@ def _node(node_id: str, raw: LineDict) -> Node:
             answers=tuple(_answer(a) for a in raw["answers"]),
             when=_condition(raw.get("when")),
             skip_to=raw.get("skip_to"),
-            line=raw.line,
+            line=line,
         )
     appointment = raw.get("appointment")
     return Outcome(
@@ -242,7 +246,7 @@ def _node(node_id: str, raw: LineDict) -> Node:
         appointment=AppointmentDetails(**appointment) if appointment else None,
         self_care_page=raw.get("self_care_page"),
         social_service=raw.get("social_service"),
-        line=raw.line,
+        line=line,
     )
 
 
@@ -260,7 +264,8 @@ def _case(raw: LineDict) -> Case:
 
 
 def _nodes(data: LineDict) -> dict[str, Node]:
-    return {node_id: _node(node_id, raw) for node_id, raw in data["nodes"].items()}
+    nodes = data["nodes"]
+    return {node_id: _node(node_id, raw, nodes.key_lines[node_id]) for node_id, raw in nodes.items()}
 
 
 def build_prelude(path: Path, data: LineDict) -> Prelude:

@@ -1,0 +1,63 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+
+from .config import SETTINGS, load_settings
+from .extensions import csrf, htmx
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints. Nothing else happens here;
+    in particular no migrations (they run as their own step)."""
+    app = Flask("portal", instance_relative_config=True)
+    test_config = dict(test_config or {})
+    setting_names = {s.name for s in SETTINGS}
+    settings = load_settings(
+        Path(app.instance_path), overrides={k: v for k, v in test_config.items() if k in setting_names}
+    )
+    secure = settings["SECURE_COOKIES"]
+    app.config.update(
+        VOORDEUR=settings,
+        SECRET_KEY=settings["SECRET_KEY"],
+        MAX_CONTENT_LENGTH=settings["MAX_CONTENT_LENGTH"],
+        SESSION_COOKIE_NAME="voordeur_session",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings["SESSION_MINUTES"]),
+        # No time limits for patients (WCAG 2.2.1): the token lives as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=secure,
+        TEMPLATES_AUTO_RELOAD=settings["ENV"] == "development",
+    )
+    app.config.update({k: v for k, v in test_config.items() if k not in setting_names})
+
+    from . import cli, errors, i18n, rulebook, security
+    from .patient.routes import bp as patient_bp
+    from .storage import db
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    rulebook.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(patient_bp)
+
+    @app.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        """For load balancers and uptime checks: database reachable, trees loaded."""
+        book = rulebook.rules()
+        db.get_db().execute("SELECT 1")
+        return jsonify(status="ok", trees=len(book.trees), refused=len(book.refused()))
+
+    return app
