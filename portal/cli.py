@@ -115,9 +115,8 @@ def serve_command(host: str, port: int, workers: int) -> None:
     """Migrate, then serve the portal with gunicorn (sync workers)."""
     from gunicorn.app.base import BaseApplication
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     # Migrations run here, in one process, before any worker exists.
-    migrate_database(app.config["VOORDEUR"]["DATABASE"])
+    migrate_database(current_app.config["VOORDEUR"]["DATABASE"])
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -132,7 +131,12 @@ def serve_command(host: str, port: int, workers: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Flask:
-            return app
+            # A fresh app per worker, outside this command's app context: serving
+            # the CLI's app would share one pushed context, and so one ``g``
+            # (CSRF token, database connection), between all requests.
+            from . import create_app
+
+            return create_app()
 
     click.echo(f"Voordeur is serving on http://{host}:{port}/ (press Ctrl+C to stop)")
     Server().run()
@@ -148,3 +152,7 @@ cli = FlaskGroup(create_app=_create_app, help="Voordeur — the digital front do
 
 def main() -> None:
     cli(prog_name="voordeur")
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
 from ..triage.engine import Page
@@ -22,7 +22,7 @@ def page_form(page: Page, profile: Profile, locale: str, data: dict[str, str]) -
         pass
 
     for question in page.questions:
-        choices = [(a.value, a.label.get(locale)) for a in question.answers_for(profile)]
+        choices = [SelectChoice(a.value, a.label.get(locale)) for a in question.answers_for(profile)]
         field = RadioField(
             question.text.get(locale),
             choices=choices,

@@ -1,0 +1,234 @@
+"""The patient's journey through the Flask test client, with and without htmx."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from portal.storage.routing import get_run
+from tests.factories import ADULT_MAN, ADULT_WOMAN, NO_RISK, Patient, soup, text
+
+
+def test_the_start_page_shows_the_practice_and_common_complaints(client):
+    page = soup(client.get("/de-linde/"))
+    assert page.h1.get_text() == "Waar gaat uw vraag over?"
+    tiles = [a.get_text() for a in page.select(".tiles .tile")]
+    assert tiles[:2] == ["Keelpijn", "Hoesten"]
+    assert "012 345 6799" in page.get_text()  # the huisartsenpost number
+
+
+def test_an_unknown_practice_is_404(client):
+    assert client.get("/nergens/").status_code == 404
+
+
+def test_search_finds_a_complaint_from_a_lay_word(client):
+    page = soup(client.get("/de-linde/?q=benauwd"))
+    assert [a.get_text() for a in page.select("#results a")] == ["Hoesten"]
+
+
+def test_search_with_htmx_returns_only_the_results(client):
+    response = client.get("/de-linde/?q=schulden", headers={"HX-Request": "true", "HX-Target": "results"})
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "Zorgen over geld" in body
+
+
+def test_a_red_flag_ends_at_call_112_on_the_next_screen(client):
+    patient = Patient(client)
+    response = patient.start("buikpijn", emergency="chest_pain")
+    assert response.status_code == 303 and patient.url.endswith("/uitkomst")
+    page = soup(patient.page())
+    first_action = page.select_one(".care-card__body a")
+    assert first_action["href"] == "tel:112"
+    assert page.h1.get_text(" ", strip=True) == "Spoed: Bel nu 112"
+
+
+def test_a_complete_triage_without_javascript_reaches_self_care(client, db):
+    patient = Patient(client)
+    patient.start("keelpijn")
+    assert patient.answer(**ADULT_WOMAN).status_code == 303
+    patient.answer(breathing_or_drooling="no")
+    patient.answer(mouth_or_swelling="no")
+    patient.answer(very_ill="no")
+    patient.answer(duration="under_1_week")
+    patient.answer(**NO_RISK)
+    assert patient.url.endswith("/uitkomst")
+    page = patient.page()
+    assert "U kunt dit zelf goed aanpakken" in text(page)
+    assert "Wanneer toch contact opnemen met de praktijk" in text(page)
+    run = get_run(db, patient.run_id)
+    assert (run.outcome_node, run.route, run.urgency) == ("self_care", "self_care", "U5")
+    assert run.finished_at is not None and not run.abandoned
+
+
+def test_with_htmx_each_answer_returns_the_next_panel_and_pushes_its_url(client):
+    patient = Patient(client, htmx=True)
+    response = patient.start("hoesten")
+    assert response.status_code == 200
+    assert response.headers["HX-Push-Url"].endswith("/profile")
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "<title>" in body
+    assert "Over wie gaat het?" in body
+    response = patient.answer(**ADULT_MAN)
+    assert response.headers["HX-Push-Url"].endswith("/cannot_speak")
+
+
+def test_a_missing_answer_keeps_the_page_with_an_error_summary(client):
+    patient = Patient(client)
+    patient.start("keelpijn")
+    response = patient.answer(who_for="child", age_band="child_1_4")
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.title.get_text().startswith("Fout:")
+    link = page.select_one(".error-summary a")
+    assert link["href"] == "#sex-0" and page.find(id="sex-0") is not None
+    # What the patient chose stays chosen.
+    assert page.find(id="who_for-1").has_attr("checked")
+    assert page.find(id="age_band-2").has_attr("checked")
+
+
+def test_a_missing_answer_with_htmx_is_swapped_in_as_422(client):
+    patient = Patient(client, htmx=True)
+    patient.start("keelpijn")
+    response = patient.answer(who_for="self")
+    assert response.status_code == 422
+    assert "Er is een probleem" in response.get_data(as_text=True)
+
+
+def test_an_earlier_page_shows_the_earlier_answer_and_a_previous_link(client):
+    patient = Patient(client)
+    patient.start("keelpijn")
+    patient.answer(**ADULT_WOMAN)
+    patient.answer(breathing_or_drooling="no")
+    earlier = patient.history[1]  # the breathing page
+    page = soup(client.get(earlier))
+    assert page.find(id="breathing_or_drooling-1").has_attr("checked")
+    assert page.select_one(".back a")["href"].endswith("/profile")
+
+
+def test_changing_an_earlier_answer_recomputes_the_path(client, db):
+    patient = Patient(client)
+    patient.start("keelpijn")
+    patient.answer(**ADULT_WOMAN)
+    patient.answer(breathing_or_drooling="no")
+    patient.answer(mouth_or_swelling="no")
+    patient.url = patient.history[1]
+    patient.answer(breathing_or_drooling="yes")
+    assert patient.url.endswith("/uitkomst")
+    run = get_run(db, patient.run_id)
+    assert run.outcome_node == "urgent_now"
+    assert "mouth_or_swelling" not in run.answers
+
+
+def test_a_page_that_is_not_on_the_path_redirects_to_the_current_step(client):
+    patient = Patient(client)
+    patient.start("keelpijn")
+    base = patient.url.rsplit("/", 1)[0]
+    response = client.get(base + "/duration")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/profile")
+
+
+def test_a_forged_answer_is_refused(client, db):
+    patient = Patient(client)
+    patient.start("keelpijn")
+    response = patient.answer(who_for="self", age_band="adult_18_64", sex="robot")
+    assert response.status_code == 422
+    assert get_run(db, patient.run_id).who_for is None
+
+
+def test_a_run_is_not_reachable_through_another_practice(client):
+    patient = Patient(client)
+    patient.start("keelpijn")
+    other = patient.url.replace("/de-linde/", "/het-anker/")
+    assert client.get(other).status_code == 404
+
+
+def test_the_risk_page_raises_self_care_for_a_risk_group(client, db):
+    patient = Patient(client)
+    patient.start("hoesten")
+    patient.answer(**ADULT_MAN)
+    patient.answer(cannot_speak="no")
+    patient.answer(coughing_blood="no")
+    patient.answer(fever_getting_worse="no")
+    patient.answer(duration="under_3_weeks")
+    assert patient.url.endswith("/risk")
+    patient.answer(risk_group="chronic_disease", second_contact="no")
+    run = get_run(db, patient.run_id)
+    assert (run.route, run.urgency, run.raised) == ("appointment", "U4", True)
+
+
+def test_a_proxy_is_reminded_to_answer_for_the_other_person(client):
+    patient = Patient(client)
+    patient.start("hoesten")
+    patient.answer(who_for="child", age_band="child_4_12", sex="female")
+    assert "Beantwoord de vragen voor die persoon" in text(patient.page())
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 11, 23, 10, 0, tzinfo=UTC), "Bel de praktijk: 012 345 6701"),  # Monday
+        (datetime(2026, 11, 22, 10, 0, tzinfo=UTC), "De praktijk is nu dicht"),  # Sunday
+        (datetime(2026, 12, 25, 10, 0, tzinfo=UTC), "De praktijk is nu dicht"),  # Christmas, a Friday
+    ],
+)
+def test_the_urgent_route_names_the_practice_when_open_and_the_post_when_closed(
+    client, monkeypatch, moment, expected
+):
+    monkeypatch.setattr("portal.patient.routes._now", lambda: moment)
+    patient = Patient(client)
+    patient.start("keelpijn")
+    patient.answer(**ADULT_WOMAN)
+    patient.answer(breathing_or_drooling="yes")
+    assert expected in text(patient.page())
+
+
+def test_the_english_choice_survives_an_htmx_post(client):
+    client.get("/de-linde/?lang=en")
+    patient = Patient(client, htmx=True)
+    response = patient.start("keelpijn")
+    body = response.get_data(as_text=True)
+    assert "Who is it about?" in body and "Who are you filling this in for?" in body
+
+
+def test_every_outcome_route_renders(client):
+    paths = {
+        "social_domain": ("zorgen", [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "no"}, {"topic": "money"}]),
+        "econsult": ("zorgen", [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "no"}, {"topic": "other"}]),
+        "appointment": ("zorgen", [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "yes"}]),
+    }
+    expected = {
+        "social_domain": "Bel de gemeente Zuiderdam (demo)",
+        "econsult": "binnen één werkdag",
+        "appointment": "de praktijkondersteuner GGZ",
+    }
+    for route, (tree, steps) in paths.items():
+        patient = Patient(client)
+        patient.start(tree)
+        for step in steps:
+            patient.answer(**step)
+        assert expected[route] in text(patient.page()), route
+
+
+def test_the_outcome_page_lists_the_answers_in_plain_language(client):
+    patient = Patient(client)
+    patient.start("hoofdpijn")
+    patient.answer(**ADULT_MAN)
+    patient.answer(thunderclap="yes")
+    page = text(patient.page())
+    assert "Kwam de hoofdpijn ineens" in page and "Ja" in page
+
+
+def test_the_routing_record_holds_codes_only(client, db):
+    patient = Patient(client)
+    patient.start("keelpijn")
+    patient.answer(**ADULT_WOMAN)
+    patient.answer(breathing_or_drooling="yes")
+    row = next(iter(db.query("SELECT * FROM triage_runs")))
+    assert json.loads(row["answers"]) == {
+        "emergency_screen": "none", **ADULT_WOMAN, "breathing_or_drooling": "yes"
+    }
+    assert row["tree_id"] == "keelpijn" and row["tree_version"] == 1 and row["locale"] == "nl"
+    assert row["started_at"].endswith(row["started_at"][-5:]) and len(row["started_at"]) == 16
+    assert (row["route"], row["urgency"]) == ("urgent", "U2")

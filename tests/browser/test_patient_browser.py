@@ -1,0 +1,181 @@
+"""A patient on a phone-sized Chromium, with and without JavaScript; axe on every page type."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}}
+axe = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    results = axe.run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def choose(page: Page, label: str) -> None:
+    page.get_by_label(label, exact=True).check()
+
+
+def next_page(page: Page, *, moves_on: bool = True) -> None:
+    """Press Volgende; wait until the new page (htmx swap or full load) is there."""
+    before = page.locator("h1").inner_text()
+    page.get_by_role("button", name="Volgende").click()
+    if moves_on:
+        expect(page.locator("h1")).not_to_have_text(before)
+    else:
+        expect(page.locator(".error-summary")).to_be_visible()
+
+
+def answer_profile(page: Page, who: str = "Voor mezelf", age: str = "18 tot 65 jaar", sex: str = "Vrouw") -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text("Over wie gaat het?")
+    choose(page, who)
+    choose(page, age)
+    choose(page, sex)
+    next_page(page)
+
+
+def test_a_red_flag_ends_at_call_112_within_two_screens(page: Page, server: str):
+    page.goto(f"{server}/de-linde/")
+    page.get_by_role("link", name="Buikpijn").first.click()
+    # Screen 1: the emergency screen.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Is er nu een van deze dingen aan de hand?")
+    choose(page, "Heeft veel pijn of een zwaar, drukkend gevoel op de borst")
+    next_page(page)
+    # Screen 2: call 112, as a tel: link at the top.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bel nu 112")
+    call = page.locator(".care-card__body a").first
+    expect(call).to_have_attribute("href", "tel:112")
+    expect(page).to_have_url(f"{server}/de-linde/triage/buikpijn/" + page.url.split("/")[-2] + "/uitkomst")
+
+
+def test_a_patient_reaches_self_care_and_focus_follows_each_new_question(page: Page, server: str):
+    page.goto(f"{server}/de-linde/triage/keelpijn")
+    choose(page, "Nee, geen van deze")
+    next_page(page)
+    answer_profile(page)
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Is het ademen moeilijk, of lukt het niet meer om speeksel door te slikken?")
+    expect(heading).to_be_focused()
+    expect(page.get_by_text("Stap 3 van ongeveer", exact=False)).to_be_visible()
+    for _ in range(3):
+        choose(page, "Nee")
+        next_page(page)
+    choose(page, "Korter dan 1 week")
+    next_page(page)
+    choose(page, "Nee, geen van deze")
+    choose(page, "Nee")
+    next_page(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("U kunt dit zelf goed aanpakken")
+    expect(page.get_by_role("heading", name="Wanneer toch contact opnemen met de praktijk")).to_be_visible()
+
+
+def test_the_back_button_and_previous_link_return_to_the_earlier_answer(page: Page, server: str):
+    page.goto(f"{server}/de-linde/triage/hoesten")
+    choose(page, "Nee, geen van deze")
+    next_page(page)
+    answer_profile(page)
+    choose(page, "Nee")
+    next_page(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hoest de persoon bloed op?")
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("zo benauwd")
+    expect(page.get_by_label("Nee", exact=True)).to_be_checked()
+    page.get_by_role("link", name="Vorige vraag").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Over wie gaat het?")
+
+
+def test_without_javascript_a_triage_still_completes(browser, server: str):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    page.goto(f"{server}/het-anker/triage/zorgen")
+    choose(page, "Nee, geen van deze")
+    next_page(page)
+    next_page(page, moves_on=False)  # nothing chosen: the error summary appears
+    expect(page).to_have_title("Fout: Over wie gaat het? – Zorgen over geld, alleen zijn of zorgen voor iemand")
+    choose(page, "Voor mezelf")
+    choose(page, "65 jaar of ouder")
+    choose(page, "Man")
+    next_page(page)
+    choose(page, "Nee")
+    next_page(page)
+    choose(page, "Nee")
+    next_page(page)
+    choose(page, "Ik voel me alleen")
+    next_page(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Meer contact met anderen")
+    expect(page.get_by_text("Bel de gemeente Noordhaven (demo)", exact=False)).to_be_visible()
+    context.close()
+
+
+def test_the_language_switch_survives_htmx_steps(page: Page, server: str):
+    page.goto(f"{server}/de-linde/")
+    page.get_by_role("link", name="English").click()
+    page.get_by_role("link", name="Sore throat").first.click()
+    choose(page, "No, none of these")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who is it about?")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_the_question_page_fits_a_320_pixel_screen(browser, server: str):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(f"{server}/de-linde/triage/buikpijn")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    context.close()
+
+
+OUTCOME_PATHS = {
+    "emergency": ("keelpijn", [["Ademt niet, of ademt niet normaal"]]),
+    "urgent": ("keelpijn", [["Nee, geen van deze"], "profile", ["Ja"]]),
+    "appointment": ("zorgen", [["Nee, geen van deze"], "profile", ["Nee"], ["Ja"]]),
+    "econsult": ("zorgen", [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Iets anders"]]),
+    "social_domain": ("zorgen", [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Geld, rekeningen of schulden"]]),
+    "self_care": ("hoofdpijn", [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Nee"], ["Nee"],
+                                ["Ik ken deze hoofdpijn. Hij komt vaker en is zoals altijd."],
+                                ["Nee, geen van deze", "Nee"]]),
+}
+
+
+def test_axe_finds_no_violations_on_the_start_pages(page: Page, server: str):
+    page.goto(f"{server}/")
+    assert_accessible(page)
+    page.goto(f"{server}/de-linde/?q=keel")
+    assert_accessible(page)
+    page.goto(f"{server}/de-linde/bestaat-niet")
+    assert_accessible(page)
+
+
+def test_axe_finds_no_violations_on_question_pages_and_errors(page: Page, server: str):
+    page.goto(f"{server}/de-linde/triage/keelpijn")
+    assert_accessible(page)  # the emergency screen
+    choose(page, "Nee, geen van deze")
+    next_page(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Over wie gaat het?")
+    assert_accessible(page)  # the profile page
+    next_page(page, moves_on=False)
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert_accessible(page)  # the error state
+    answer_profile(page)
+    assert_accessible(page)  # a tree question
+
+
+@pytest.mark.parametrize("route", list(OUTCOME_PATHS))
+def test_axe_finds_no_violations_on_each_outcome(page: Page, server: str, route: str):
+    tree, steps = OUTCOME_PATHS[route]
+    page.goto(f"{server}/de-linde/triage/{tree}")
+    for step in steps:
+        if step == "profile":
+            answer_profile(page)
+            continue
+        for label in step:
+            choose(page, label)
+        next_page(page)
+    expect(page.locator(f".care-card--{route}")).to_be_visible()
+    assert_accessible(page)
