@@ -52,6 +52,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(patient_bp)
+    app.jinja_env.globals["static_url"] = _static_url
+
+    @app.get("/livez")
+    def livez():  # type: ignore[no-untyped-def]
+        """Liveness: the process answers. No database, no files (also the benchmark's baseline)."""
+        return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
@@ -61,3 +67,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify(status="ok", trees=len(book.trees), refused=len(book.refused()))
 
     return app
+
+
+def _static_url(filename: str) -> str:
+    """``url_for('static', ...)`` without a trip through the router (called often per page)."""
+    from flask import request
+
+    return f"{request.script_root}/static/{filename}"

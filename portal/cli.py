@@ -91,6 +91,48 @@ def lint_command(paths: tuple[Path, ...], today: datetime | None) -> None:
         sys.exit(1)
 
 
+@click.group("practices")
+def practices_group() -> None:
+    """Manage the practices this portal serves."""
+
+
+@practices_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def practices_import_command(path: Path) -> None:
+    """Add or update practices from a TOML file with [[practice]] tables (idempotent)."""
+    from .practice_file import read_practices
+    from .storage.practices import save_practice
+
+    practices, problems = read_practices(path)
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    migrate_database(current_app.config["VOORDEUR"]["DATABASE"])
+    db = _db()
+    try:
+        for practice in practices:
+            save_practice(db, practice)
+    finally:
+        db.close()
+    click.echo(f"Imported {len(practices)} practice(s): {', '.join(p.slug for p in practices)}")
+
+
+@practices_group.command("list")
+@with_appcontext
+def practices_list_command() -> None:
+    """List the practices and their URLs."""
+    from .storage.practices import list_practices
+
+    db = _db()
+    try:
+        for practice in list_practices(db):
+            click.echo(f"{practice.slug}\t/{practice.slug}/\t{practice.name}")
+    finally:
+        db.close()
+
+
 @click.command("sweep")
 @with_appcontext
 def sweep_command() -> None:
@@ -143,7 +185,14 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (migrate_command, demo_command, lint_command, sweep_command, serve_command):
+    for command in (
+        migrate_command,
+        demo_command,
+        lint_command,
+        sweep_command,
+        serve_command,
+        practices_group,
+    ):
         app.cli.add_command(command)
 
 

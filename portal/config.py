@@ -39,28 +39,57 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("ENV", "development", "`development` or `production`. Production refuses to start "
-            "without `SECRET_KEY` and sends cookies only over HTTPS."),
-    Setting("SECRET_KEY", None, "Signs session cookies and CSRF tokens. Required in production: "
-            "a long random string, the same for every worker. In development a key is generated "
-            "once and kept in the instance folder."),
+    Setting(
+        "ENV",
+        "development",
+        "`development` or `production`. Production refuses to start "
+        "without `SECRET_KEY` and sends cookies only over HTTPS.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Signs session cookies and CSRF tokens. Required in production: "
+        "a long random string, the same for every worker. In development a key is generated "
+        "once and kept in the instance folder.",
+    ),
     Setting("DATABASE", None, "Path of the SQLite file. Default: `voordeur.db` in the instance folder."),
-    Setting("RULES_DIR", None, "Folder with the triage trees. Default: `triage_rules/` of the "
-            "checkout, or the copy inside the installed package."),
-    Setting("CONTENT_DIR", None, "Folder with the self-help pages. Default: `content/` of the "
-            "checkout, or the copy inside the installed package."),
-    Setting("SECURE_COOKIES", None, "Send cookies only over HTTPS. Default: on in production, off "
-            "in development (so http://127.0.0.1 works).", _bool),
-    Setting("MAX_CONTENT_LENGTH", 256 * 1024, "Largest request body in bytes; larger requests get "
-            "413.", int),
+    Setting(
+        "RULES_DIR",
+        None,
+        "Folder with the triage trees. Default: `triage_rules/` of the "
+        "checkout, or the copy inside the installed package.",
+    ),
+    Setting(
+        "CONTENT_DIR",
+        None,
+        "Folder with the self-help pages. Default: `content/` of the "
+        "checkout, or the copy inside the installed package.",
+    ),
+    Setting(
+        "SECURE_COOKIES",
+        None,
+        "Send cookies only over HTTPS. Default: on in production, off "
+        "in development (so http://127.0.0.1 works).",
+        _bool,
+    ),
+    Setting("MAX_CONTENT_LENGTH", 256 * 1024, "Largest request body in bytes; larger requests get 413.", int),
     Setting("SESSION_MINUTES", 60, "How long a session cookie (CSRF token, language) lives.", int),
-    Setting("ABANDON_AFTER_MINUTES", 120, "A triage without activity for this long is marked "
-            "abandoned by `voordeur sweep`.", int),
-    Setting("TIMEZONE", "Europe/Amsterdam", "Time zone of the practices: opening hours and "
-            "'open now' use it."),
+    Setting(
+        "ABANDON_AFTER_MINUTES",
+        120,
+        "A triage without activity for this long is marked abandoned by `voordeur sweep`.",
+        int,
+    ),
+    Setting(
+        "TIMEZONE", "Europe/Amsterdam", "Time zone of the practices: opening hours and 'open now' use it."
+    ),
     Setting("RULES_CHECK_SECONDS", 2.0, "How often a worker looks for changed tree files.", float),
-    Setting("CONFIG", None, "Path of a TOML file with any of these settings (names without the "
-            "`VOORDEUR_` prefix). Default: `voordeur.toml` in the instance folder, if it exists."),
+    Setting(
+        "CONFIG",
+        None,
+        "Path of a TOML file with any of these settings (names without the "
+        "`VOORDEUR_` prefix). Default: `voordeur.toml` in the instance folder, if it exists.",
+    ),
 )
 
 ENV_PREFIX = "VOORDEUR_"

@@ -6,8 +6,11 @@ no ``?lang=`` (a query parameter alone would be lost there).
 
 from __future__ import annotations
 
+from typing import Any
+
+from babel.support import NullTranslations
 from flask import Flask, Response, g, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 
 from .config import data_dir
 from .triage.model import DEFAULT_LOCALE, LOCALES
@@ -26,7 +29,37 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
-    return str(get_locale() or DEFAULT_LOCALE)
+    """The request's locale, looked up once per request."""
+    locale = g.get("locale")
+    if locale is None:
+        locale = g.locale = str(get_locale() or DEFAULT_LOCALE)
+    return locale
+
+
+# Templates call gettext a dozen times per page. Flask-Babel resolves the locale
+# and catalogue on every call (~25 µs each); the catalogues never change while a
+# process runs, so templates use the one Flask-Babel loaded, kept per locale.
+_catalogues: dict[str, NullTranslations] = {}
+
+
+def _catalogue() -> NullTranslations:
+    locale = current_locale()
+    catalogue = _catalogues.get(locale)
+    if catalogue is None:
+        catalogue = _catalogues[locale] = get_translations()
+    return catalogue
+
+
+def _template_gettext(message: str) -> str:
+    return _catalogue().ugettext(message)
+
+
+def _template_ngettext(singular: str, plural: str, number: int) -> str:
+    return _catalogue().ungettext(singular, plural, number)
+
+
+def _template_globals() -> dict[str, Any]:
+    return {"locale": current_locale()}
 
 
 def _remember_locale(response: Response) -> Response:
@@ -50,4 +83,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(data_dir("translations")))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = current_locale
+    app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
+    app.context_processor(_template_globals)
     app.after_request(_remember_locale)

@@ -233,7 +233,9 @@ def _render_page(practice: Practice, tree: Tree, run: Run | None, result: Walk, 
     if run is None:
         action = url_for(".begin", practice_slug=practice.slug, tree_id=tree.id)
     else:
-        action = url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id, page_id=shown.id)
+        action = url_for(
+            ".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id, page_id=shown.id
+        )
     done, total = progress(tree, result)
     position = next((i for i, p in enumerate(result.pages) if p.id == shown.id), done)
     status = 422 if form.errors else 200

@@ -88,7 +88,7 @@ def start_run(
         "started_at": minute(now),
         **_progress_columns(progress, now),
     }
-    with immediate(db):
+    with immediate(db, durable=False):
         db.table("triage_runs").insert(row)
     return run_id
 
@@ -97,7 +97,7 @@ def record_progress(db: Database, run_id: str, progress: Progress, locale: str, 
     """Store the answers so far; finishing sets the outcome, going back clears it."""
     columns = {**_progress_columns(progress, now), "locale": locale}
     assignments = ", ".join(f"{name} = :{name}" for name in columns)
-    with immediate(db):
+    with immediate(db, durable=False):
         db.execute(f"UPDATE triage_runs SET {assignments} WHERE id = :id", {**columns, "id": run_id})
 
 

@@ -79,9 +79,7 @@ def check_prelude(prelude: Prelude, today: date) -> list[Problem]:
         question = prelude.question(question_id)
         for answer in question.answers:
             if answer.next:
-                problems.append(
-                    Problem(path, answer.line, f"answers to '{question_id}' cannot have 'next'")
-                )
+                problems.append(Problem(path, answer.line, f"answers to '{question_id}' cannot have 'next'"))
     for question_id, allowed in PROFILE_VOCABULARY.items():
         values = {a.value for a in prelude.question(question_id).answers}
         if values != set(allowed):
@@ -96,7 +94,9 @@ def check_prelude(prelude: Prelude, today: date) -> list[Problem]:
     problems += _outcome_rules(prelude_probe_tree(prelude), outcomes)
     probe = prelude_probe_tree(prelude)
     results = run_cases(probe)
-    problems += [Problem(path, r.case.line, f"case '{r.case.name}': {r.problem}") for r in results if not r.passed]
+    problems += [
+        Problem(path, r.case.line, f"case '{r.case.name}': {r.problem}") for r in results if not r.passed
+    ]
     covered = covered_outcomes(results)
     problems += [
         Problem(path, o.line, f"outcome '{o.id}' is not covered by any case")
@@ -135,7 +135,9 @@ def _references(tree: Tree) -> Iterator[Problem]:
                     path, answer.line, f"dead end: answer '{answer.value}' of '{question.id}' has no 'next'"
                 )
             elif answer.next not in nodes:
-                yield Problem(path, answer.line, f"answer '{answer.value}' leads to unknown node '{answer.next}'")
+                yield Problem(
+                    path, answer.line, f"answer '{answer.value}' leads to unknown node '{answer.next}'"
+                )
             if answer.raises_urgency:
                 yield Problem(path, answer.line, "'raises_urgency' belongs in the prelude, not in a tree")
     for outcome in tree.outcomes():
@@ -165,7 +167,9 @@ def _reachability(tree: Tree) -> Iterator[Problem]:
         todo.extend(_edges(tree, node_id))
     for node_id in tree.nodes:
         if node_id not in seen:
-            yield Problem(tree.path, tree.lines.get(node_id, 1), f"'{node_id}' cannot be reached from 'start'")
+            yield Problem(
+                tree.path, tree.lines.get(node_id, 1), f"'{node_id}' cannot be reached from 'start'"
+            )
 
 
 def _cycles(tree: Tree) -> Iterator[Problem]:
@@ -199,11 +203,19 @@ def _outcome_rules(tree: Tree, outcomes: tuple[Outcome, ...]) -> Iterator[Proble
             allowed = ", ".join(sorted(ROUTE_URGENCIES[outcome.route]))
             yield Problem(*where, f"'{outcome.id}': route {outcome.route} needs urgency {allowed}")
         if outcome.route is not Route.EMERGENCY and outcome.safety_net is None:
-            yield Problem(*where, f"'{outcome.id}' has no safety_net: say when to call the practice after all")
+            yield Problem(
+                *where, f"'{outcome.id}' has no safety_net: say when to call the practice after all"
+            )
         if (outcome.route is Route.APPOINTMENT) != (outcome.appointment is not None):
-            yield Problem(*where, f"'{outcome.id}': 'appointment' details belong to, and are required by, the appointment route")
+            yield Problem(
+                *where,
+                f"'{outcome.id}': 'appointment' details go with, and only with, the appointment route",
+            )
         if (outcome.route is Route.SOCIAL_DOMAIN) != (outcome.social_service is not None):
-            yield Problem(*where, f"'{outcome.id}': 'social_service' belongs to, and is required by, the social_domain route")
+            yield Problem(
+                *where,
+                f"'{outcome.id}': 'social_service' goes with, and only with, the social_domain route",
+            )
         if outcome.self_care_page and outcome.route is not Route.SELF_CARE:
             yield Problem(*where, f"'{outcome.id}': 'self_care_page' belongs to the self_care route")
         if outcome.raise_to:
@@ -213,7 +225,9 @@ def _outcome_rules(tree: Tree, outcomes: tuple[Outcome, ...]) -> Iterator[Proble
             elif target.urgency.rank >= outcome.urgency.rank:
                 yield Problem(*where, f"'{outcome.id}' raises to '{target.id}', which is not more urgent")
             elif target.raise_to:
-                yield Problem(*where, f"'{outcome.id}' raises to '{target.id}', which raises again: raise once")
+                yield Problem(
+                    *where, f"'{outcome.id}' raises to '{target.id}', which raises again: raise once"
+                )
 
 
 def _outcomes_from(tree: Tree, node_id: str) -> set[str]:
@@ -284,4 +298,3 @@ def _review(path, line: int, due: date, today: date) -> list[Problem]:  # type: 
     if due < today:
         return [Problem(path, line, f"review was due on {due.isoformat()}", Severity.WARNING)]
     return []
-

@@ -80,9 +80,7 @@ PROFILE_PAGE_ID = "profile"
 RISK_PAGE_ID = "risk"
 
 
-def next_step(tree: Tree, answers: Mapping[str, str], context: Profile | None = None) -> (
-    Page | Outcome
-):
+def next_step(tree: Tree, answers: Mapping[str, str], context: Profile | None = None) -> Page | Outcome:
     """The next page to show, or the outcome when the path is complete."""
     return walk(tree, answers, context).step
 
@@ -117,10 +115,7 @@ class _Walker:
             for question in profile_page.questions:
                 self._take(question, profile_page, record=False)
             self.profile = Profile(
-                **{
-                    q: self.answers.get(q) or self.profile.value(q)
-                    for q in PROFILE_QUESTIONS
-                }
+                **{q: self.answers.get(q) or self.profile.value(q) for q in PROFILE_QUESTIONS}
             )
             self.pages.append(profile_page)
 
@@ -156,8 +151,7 @@ class _Walker:
         if not provisional.raise_to:
             return self._stop(provisional)
         raised_by_profile = any(
-            self._answer_raises(q.id, self.profile.value(q.id))
-            for q in self.prelude.profile_questions
+            self._answer_raises(q.id, self.profile.value(q.id)) for q in self.prelude.profile_questions
         )
         if raised_by_profile:
             return self._stop(self._outcome(provisional.raise_to), provisional, raised=True)
@@ -269,9 +263,9 @@ def _longest(tree: Tree, node_id: str, seen: frozenset[str]) -> int:
     return 1 + max((_longest(tree, t, seen) for t in targets), default=0)
 
 
-def answer_labels(tree: Tree, walk_result: Walk, answers: Mapping[str, str], locale: str) -> list[
-    tuple[str, str]
-]:
+def answer_labels(
+    tree: Tree, walk_result: Walk, answers: Mapping[str, str], locale: str
+) -> list[tuple[str, str]]:
     """(question text, answer label) for every answered question, in order."""
     rows = []
     for page in walk_result.pages:

@@ -165,7 +165,7 @@ def _friendly(error: jsonschema.ValidationError) -> str:
     if error.validator == "type" and isinstance(error.instance, bool):
         return (
             f"{error.instance!r} must be text: YAML reads a bare yes/no as true/false, "
-            "so put it in quotes (\"yes\")"
+            'so put it in quotes ("yes")'
         )
     if error.validator == "additionalProperties":
         return f"{error.message} (check the spelling of the field name)"

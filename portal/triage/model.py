@@ -125,9 +125,7 @@ class Condition:
     def holds(self, profile: Profile) -> bool:
         if self.age_bands is not None and profile.age_band not in self.age_bands:
             return False
-        return not (
-            self.sexes is not None and profile.sex not in (*self.sexes, "unknown", None)
-        )
+        return not (self.sexes is not None and profile.sex not in (*self.sexes, "unknown", None))
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ def test_a_post_with_the_csrf_token_from_the_form_is_accepted(app_config):
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
     client = app.test_client()
     token = soup(client.get("/de-linde/triage/keelpijn")).find("input", {"name": "csrf_token"})["value"]
-    response = client.post("/de-linde/triage/keelpijn", data={"emergency_screen": "none", "csrf_token": token})
+    response = client.post(
+        "/de-linde/triage/keelpijn", data={"emergency_screen": "none", "csrf_token": token}
+    )
     assert response.status_code == 303
 
 
@@ -194,7 +196,9 @@ def test_the_dutch_catalogue_is_complete_and_compiled():
     po_path = REPO / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
     with po_path.open("rb") as handle:
         catalogue = read_po(handle)
-    untranslated = [m.id for m in catalogue if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
+    untranslated = [
+        m.id for m in catalogue if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
+    ]
     assert untranslated == []
     assert not [m.id for m in catalogue if m.id and m.fuzzy]
     with po_path.with_suffix(".mo").open("rb") as handle:
@@ -212,9 +216,25 @@ def _messages(catalogue) -> dict:
 def test_every_template_string_is_in_the_catalogue(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(REPO / "babel.cfg"),
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "--no-location", "."],
-        check=True, cwd=REPO, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(REPO / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            "--no-location",
+            ".",
+        ],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
     )
     with pot.open("rb") as handle:
         wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
@@ -226,7 +246,8 @@ def test_every_template_string_is_in_the_catalogue(tmp_path):
 def test_the_wheel_contains_templates_static_files_translations_and_trees(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(REPO)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     wheel = next(Path(tmp_path).glob("voordeur-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())

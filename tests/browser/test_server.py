@@ -13,7 +13,7 @@ def _opener():
 
 
 def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def test_each_visitor_gets_their_own_session_and_csrf_token(server):

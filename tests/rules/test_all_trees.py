@@ -26,8 +26,11 @@ def test_every_tree_file_is_live():
     assert BOOK.refused() == {}
 
 
-@pytest.mark.parametrize(("tree", "case"), ALL_CASES + PRELUDE_CASES,
-                         ids=[f"{t.id}: {c.name}" for t, c in ALL_CASES + PRELUDE_CASES])
+@pytest.mark.parametrize(
+    ("tree", "case"),
+    ALL_CASES + PRELUDE_CASES,
+    ids=[f"{t.id}: {c.name}" for t, c in ALL_CASES + PRELUDE_CASES],
+)
 def test_case(tree, case):
     result = run_case(tree, case)
     assert result.passed, result.problem

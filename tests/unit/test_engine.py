@@ -48,7 +48,9 @@ def test_the_core_imports_no_flask_and_no_database():
         "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlite_utils', 'sqlite3')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(RULES).parent)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(RULES).parent
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -106,7 +108,12 @@ def test_an_unknown_answer_is_rejected_with_a_clear_error(trees):
 
 
 def test_an_answer_to_a_question_off_the_path_is_rejected_not_ignored(trees):
-    answers = {"emergency_screen": "none", **ADULT, "breathing_or_drooling": "yes", "duration": "under_1_week"}
+    answers = {
+        "emergency_screen": "none",
+        **ADULT,
+        "breathing_or_drooling": "yes",
+        "duration": "under_1_week",
+    }
     with pytest.raises(AnswerNotOnPath, match="duration"):
         walk(trees["keelpijn"], answers)
 

@@ -16,6 +16,9 @@ from portal.triage.rules import RuleBook, lint
 from tests.conftest import RULES, TODAY
 
 VALID = (RULES / "keelpijn.yaml").read_text("utf-8")
+# The safety net of urgent_today, cut out to test the missing-safety-net check.
+_SAFETY_START = VALID.index("    safety_net:", VALID.index("  urgent_today:"))
+URGENT_TODAY_SAFETY_NET = VALID[_SAFETY_START : VALID.index("  appointment_today:")]
 
 
 def _break(tmp_path: Path, old: str, new: str, *, count: int = 1) -> Path:
@@ -71,7 +74,7 @@ BROKEN = [
     pytest.param(
         "        next: mouth_or_swelling",
         "        next: mouth_or_swellin",
-        ("        label: {nl: Nee, en: \"No\"}", 1, -1),
+        ('        label: {nl: Nee, en: "No"}', 1, -1),
         "leads to unknown node 'mouth_or_swellin'",
         id="unknown-reference",
     ),
@@ -111,7 +114,7 @@ BROKEN = [
         id="route-urgency-mismatch",
     ),
     pytest.param(
-        "    safety_net:\n      nl:\n        - Gaat ademen of slikken moeilijk? Bel direct de praktijk, of de huisartsenpost als de praktijk dicht is.\n      en:\n        - Does breathing or swallowing become difficult? Call the practice straight away, or the out-of-hours GP service when the practice is closed.\n",
+        URGENT_TODAY_SAFETY_NET,
         "",
         "  urgent_today:",
         "'urgent_today' has no safety_net",
@@ -181,8 +184,10 @@ def test_the_emergency_screen_may_only_lead_to_112_or_call_now(tmp_path):
     directory = tmp_path / "rules"
     directory.mkdir()
     prelude = (RULES / "_prelude.yaml").read_text("utf-8")
-    broken = prelude.replace("  call_now_unsure:\n    type: outcome\n    route: urgent\n    urgency: U2",
-                             "  call_now_unsure:\n    type: outcome\n    route: econsult\n    urgency: U5")
+    broken = prelude.replace(
+        "  call_now_unsure:\n    type: outcome\n    route: urgent\n    urgency: U2",
+        "  call_now_unsure:\n    type: outcome\n    route: econsult\n    urgency: U5",
+    )
     (directory / "_prelude.yaml").write_text(broken, "utf-8")
     problems = lint([directory], TODAY)
     assert any("may only lead to 112 or call-now" in p.message for p in problems)

@@ -194,8 +194,14 @@ def test_the_english_choice_survives_an_htmx_post(client):
 
 def test_every_outcome_route_renders(client):
     paths = {
-        "social_domain": ("zorgen", [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "no"}, {"topic": "money"}]),
-        "econsult": ("zorgen", [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "no"}, {"topic": "other"}]),
+        "social_domain": (
+            "zorgen",
+            [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "no"}, {"topic": "money"}],
+        ),
+        "econsult": (
+            "zorgen",
+            [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "no"}, {"topic": "other"}],
+        ),
         "appointment": ("zorgen", [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "yes"}]),
     }
     expected = {
@@ -227,7 +233,9 @@ def test_the_routing_record_holds_codes_only(client, db):
     patient.answer(breathing_or_drooling="yes")
     row = next(iter(db.query("SELECT * FROM triage_runs")))
     assert json.loads(row["answers"]) == {
-        "emergency_screen": "none", **ADULT_WOMAN, "breathing_or_drooling": "yes"
+        "emergency_screen": "none",
+        **ADULT_WOMAN,
+        "breathing_or_drooling": "yes",
     }
     assert row["tree_id"] == "keelpijn" and row["tree_version"] == 1 and row["locale"] == "nl"
     assert row["started_at"].endswith(row["started_at"][-5:]) and len(row["started_at"]) == 16
