@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time
+from functools import lru_cache
 
 import holidays
 
@@ -17,8 +18,13 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OpeningHours = Mapping[str, Sequence[Sequence[str]]]
 
 
+@lru_cache(maxsize=8)
+def _dutch_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("NL", years=year)
+
+
 def is_public_holiday(moment: datetime) -> bool:
-    return moment.date() in holidays.country_holidays("NL", years=moment.year)
+    return moment.date() in _dutch_holidays(moment.year)
 
 
 def is_open(hours: OpeningHours, moment: datetime) -> bool:

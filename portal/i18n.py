@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from babel.support import NullTranslations
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, get_locale, get_translations
 
 from .config import data_dir
@@ -65,8 +65,6 @@ def _template_globals() -> dict[str, Any]:
 def _remember_locale(response: Response) -> Response:
     chosen = g.pop("new_locale", None)
     if chosen:
-        from flask import current_app
-
         response.set_cookie(
             LANG_COOKIE,
             chosen,

@@ -133,25 +133,15 @@ def begin(practice_slug: str, tree_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/<practice_slug>/triage/<tree_id>/<run_id>/")
 def resume(practice_slug: str, tree_id: str, run_id: str):  # type: ignore[no-untyped-def]
-    practice = _practice_or_404(practice_slug)
-    tree = _tree_or_404(tree_id)
-    run = _run_or_404(practice, tree, run_id)
-    result = _walk_or_restart(tree, run)
-    if result is None:
-        return redirect(url_for(".begin", practice_slug=practice.slug, tree_id=tree.id), 303)
+    practice, tree, run, result = _load_run(practice_slug, tree_id, run_id)
     return redirect(_step_url(practice, tree, run.id, result), 303)
 
 
 @bp.route("/<practice_slug>/triage/<tree_id>/<run_id>/<page_id>", methods=["GET", "POST"])
 def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):  # type: ignore[no-untyped-def]
-    practice = _practice_or_404(practice_slug)
-    tree = _tree_or_404(tree_id)
-    run = _run_or_404(practice, tree, run_id)
-    result = _walk_or_restart(tree, run)
-    if result is None:
-        return redirect(url_for(".begin", practice_slug=practice.slug, tree_id=tree.id), 303)
+    practice, tree, run, result = _load_run(practice_slug, tree_id, run_id)
     if page_id == OUTCOME_PAGE:
-        return _outcome(practice, tree, run, result)
+        return _outcome(practice, tree, run.id, run.answers, result)
     shown = _find_page(result, page_id)
     if shown is None:
         # Not on the path (any more): show where the patient really is.
@@ -166,15 +156,23 @@ def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):  # type: 
             abort(400)
         record_progress(get_db(), run.id, _progress(new_result, answers), current_locale(), _now())
         return _after_answer(practice, tree, run.id, new_result, answers)
-    return _render_page(practice, tree, run, result, shown, form)
+    return _render_page(practice, tree, run.id, result, shown, form)
 
 
-def _walk_or_restart(tree: Tree, run: Run) -> Walk | None:
-    """The run's place in the tree; None when the tree changed under it."""
+def _load_run(practice_slug: str, tree_id: str, run_id: str) -> tuple[Practice, Tree, Run, Walk]:
+    """The run and its place in the tree (404 when it is not this practice's and tree's).
+
+    When the tree changed under a running triage so that its answers no longer
+    fit, the patient starts again at the emergency screen.
+    """
+    practice = _practice_or_404(practice_slug)
+    tree = _tree_or_404(tree_id)
+    run = _run_or_404(practice, tree, run_id)
     try:
-        return walk(tree, run.answers)
+        result = walk(tree, run.answers)
     except TriageError:
-        return None
+        abort(redirect(url_for(".begin", practice_slug=practice.slug, tree_id=tree.id), 303))
+    return practice, tree, run, result
 
 
 def _find_page(result: Walk, page_id: str) -> Page | None:
@@ -207,34 +205,32 @@ def _after_answer(practice: Practice, tree: Tree, run_id: str, result: Walk, ans
     next_url = _step_url(practice, tree, run_id, result)
     if not htmx:
         return redirect(next_url, 303)
-    run = get_run(get_db(), run_id)
-    assert run is not None
     if result.finished:
-        body = _outcome(practice, tree, run, result)
+        body = _outcome(practice, tree, run_id, answers, result)
     else:
         step = result.step
         assert isinstance(step, Page)
         form = page_form(step, result.profile, current_locale(), {})
-        body = _render_page(practice, tree, run, result, step, form)
+        body = _render_page(practice, tree, run_id, result, step, form)
     return htmx_response(body, push_url=next_url)
 
 
-def _previous_url(practice: Practice, tree: Tree, run: Run | None, result: Walk, shown: Page) -> str:
+def _previous_url(practice: Practice, tree: Tree, run_id: str | None, result: Walk, shown: Page) -> str:
     pages = [p for p in (*result.pages, result.step) if isinstance(p, Page)]
     index = next((i for i, p in enumerate(pages) if p.id == shown.id), 0)
-    if index == 0 or run is None:
+    if index == 0 or run_id is None:
         return url_for(".start", practice_slug=practice.slug)
     return url_for(
-        ".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id, page_id=pages[index - 1].id
+        ".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=pages[index - 1].id
     )
 
 
-def _render_page(practice: Practice, tree: Tree, run: Run | None, result: Walk, shown: Page, form):  # type: ignore[no-untyped-def]
-    if run is None:
+def _render_page(practice: Practice, tree: Tree, run_id: str | None, result: Walk, shown: Page, form):  # type: ignore[no-untyped-def]
+    if run_id is None:
         action = url_for(".begin", practice_slug=practice.slug, tree_id=tree.id)
     else:
         action = url_for(
-            ".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id, page_id=shown.id
+            ".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=shown.id
         )
     done, total = progress(tree, result)
     position = next((i for i, p in enumerate(result.pages) if p.id == shown.id), done)
@@ -247,7 +243,7 @@ def _render_page(practice: Practice, tree: Tree, run: Run | None, result: Walk, 
             page=shown,
             form=form,
             action=action,
-            previous_url=_previous_url(practice, tree, run, result, shown),
+            previous_url=_previous_url(practice, tree, run_id, result, shown),
             step_number=position + 1,
             step_total=max(total, position + 1),
             who_for=result.profile.who_for,
@@ -257,9 +253,9 @@ def _render_page(practice: Practice, tree: Tree, run: Run | None, result: Walk, 
     )
 
 
-def _outcome(practice: Practice, tree: Tree, run: Run, result: Walk):  # type: ignore[no-untyped-def]
+def _outcome(practice: Practice, tree: Tree, run_id: str, answers: dict[str, str], result: Walk):  # type: ignore[no-untyped-def]
     if not result.finished:
-        return redirect(_step_url(practice, tree, run.id, result), 303)
+        return redirect(_step_url(practice, tree, run_id, result), 303)
     outcome = result.step
     assert isinstance(outcome, Outcome)
     locale = current_locale()
@@ -268,15 +264,14 @@ def _outcome(practice: Practice, tree: Tree, run: Run, result: Walk):  # type: i
         "patient/outcome.html",
         practice=practice,
         tree=tree,
-        run=run,
         outcome=outcome,
         open_now=is_open(practice.opening_hours, _local_now()),
-        answered=answer_labels(tree, result, run.answers, locale),
+        answered=answer_labels(tree, result, answers, locale),
         change_url=url_for(
             ".page",
             practice_slug=practice.slug,
             tree_id=tree.id,
-            run_id=run.id,
+            run_id=run_id,
             page_id=last_page.id if last_page else EMERGENCY_PAGE_ID,
         ),
         labels=labels,

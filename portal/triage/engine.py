@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from .model import (
     PROFILE_QUESTIONS,
+    Answer,
     Outcome,
     Profile,
     Question,
@@ -168,7 +169,7 @@ class _Walker:
         answer = self.prelude.question(question_id).answer(value or "")
         return bool(answer and answer.raises_urgency)
 
-    def _take(self, question: Question, page: Page, *, record: bool = True):  # type: ignore[no-untyped-def]
+    def _take(self, question: Question, page: Page, *, record: bool = True) -> Answer:
         value = self.answers[question.id]
         answer = question.answer(value)
         if answer is None or not answer.offered_to(self.profile):

@@ -240,3 +240,16 @@ def test_the_routing_record_holds_codes_only(client, db):
     assert row["tree_id"] == "keelpijn" and row["tree_version"] == 1 and row["locale"] == "nl"
     assert row["started_at"].endswith(row["started_at"][-5:]) and len(row["started_at"]) == 16
     assert (row["route"], row["urgency"]) == ("urgent", "U2")
+
+
+def test_a_tree_that_changed_under_a_running_triage_starts_it_again(client, rules_dir):
+    patient = Patient(client)
+    patient.start("keelpijn")
+    patient.answer(**ADULT_WOMAN)
+    patient.answer(breathing_or_drooling="no")
+    path = rules_dir / "keelpijn.yaml"
+    renamed = path.read_text("utf-8").replace("breathing_or_drooling", "breathing_or_saliva")
+    path.write_text(renamed, "utf-8")
+    response = client.get(patient.url)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/de-linde/triage/keelpijn")
