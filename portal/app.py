@@ -40,7 +40,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in test_config.items() if k not in setting_names})
 
     from . import cli, errors, i18n, rulebook, security
+    from .inbox.routes import bp as inbox_bp
+    from .patient import requests as _patient_requests  # noqa: F401 (adds the request routes to patient_bp)
     from .patient.routes import bp as patient_bp
+    from .staff.routes import bp as staff_bp
     from .storage import db
 
     db.init_app(app)
@@ -51,6 +54,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     rulebook.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(patient_bp)
     app.jinja_env.globals["static_url"] = _static_url
 

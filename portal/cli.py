@@ -133,6 +133,154 @@ def practices_list_command() -> None:
         db.close()
 
 
+@click.group("users")
+def users_group() -> None:
+    """Staff accounts: create, list, disable, reset the second factor."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["assistant", "editor", "evaluator", "admin"]))
+@click.option("--practice", "practices", multiple=True, required=True, help="Repeat for several practices.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create_command(
+    email: str, name: str, role: str, practices: tuple[str, ...], password_stdin: bool
+) -> None:
+    """Create a staff account. Without --password-stdin a one-time password is generated and shown once.
+
+    The second factor (TOTP) is set up at the first login.
+    """
+    import secrets
+
+    from .staff.credentials import hash_password
+    from .storage.practices import get_practice
+    from .storage.staff import create_staff, find_staff
+
+    db = _db()
+    try:
+        unknown = [p for p in practices if get_practice(db, p) is None]
+        if unknown:
+            raise click.ClickException(f"unknown practice(s): {', '.join(unknown)}")
+        if find_staff(db, email):
+            raise click.ClickException(f"{email} already has an account")
+        password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
+        try:
+            password_hash = hash_password(password)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        staff = create_staff(
+            db, email=email, name=name, role=role, practices=list(practices), password_hash=password_hash
+        )
+    finally:
+        db.close()
+    click.echo(f"Created {staff.email} ({staff.role}) for {', '.join(staff.practices)}")
+    if not password_stdin:
+        click.echo(f"One-time password (shown once): {password}")
+
+
+def _staff_or_fail(db, email: str):  # type: ignore[no-untyped-def]
+    from .storage.staff import find_staff
+
+    staff = find_staff(db, email)
+    if staff is None:
+        raise click.ClickException(f"no account for {email}")
+    return staff
+
+
+@users_group.command("disable")
+@click.argument("email")
+@with_appcontext
+def users_disable_command(email: str) -> None:
+    """Disable an account: it can no longer log in; existing sessions end at once."""
+    from .storage import audit
+    from .storage.staff import set_active
+
+    db = _db()
+    try:
+        staff = _staff_or_fail(db, email)
+        set_active(db, staff.id, False)
+        audit.append(db, action="admin:disable", staff_id=staff.id, result="cli")
+    finally:
+        db.close()
+    click.echo(f"Disabled {email}")
+
+
+@users_group.command("reset-2fa")
+@click.argument("email")
+@with_appcontext
+def users_reset_2fa_command(email: str) -> None:
+    """Remove the second factor: the account enrols a new one at its next login."""
+    from .storage import audit
+    from .storage.staff import reset_totp
+
+    db = _db()
+    try:
+        staff = _staff_or_fail(db, email)
+        reset_totp(db, staff.id)
+        audit.append(db, action="admin:reset-2fa", staff_id=staff.id, result="cli")
+    finally:
+        db.close()
+    click.echo(f"Second factor of {email} removed; it is set up again at the next login")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list_command() -> None:
+    """List staff accounts."""
+    from .storage.staff import list_staff
+
+    db = _db()
+    try:
+        for staff in list_staff(db):
+            state = "active" if staff.active else "disabled"
+            factor = "2fa" if staff.totp_confirmed else "no 2fa yet"
+            click.echo(f"{staff.email}\t{staff.role}\t{','.join(staff.practices)}\t{state}\t{factor}")
+    finally:
+        db.close()
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Remove personal data from requests closed longer than VOORDEUR_RETENTION_DAYS ago (cron-safe)."""
+    from .storage.requests import purge_closed
+
+    days = current_app.config["VOORDEUR"]["RETENTION_DAYS"]
+    now = datetime.now(UTC)
+    db = _db()
+    try:
+        count = purge_closed(db, now - timedelta(days=days), now)
+    finally:
+        db.close()
+    click.echo(f"Removed personal data from {count} request(s) closed more than {days} days ago")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify_command() -> None:
+    """Check the hash chain: exits 1 when a row was changed or removed."""
+    from .storage.audit import verify
+
+    db = _db()
+    try:
+        problems = verify(db)
+        count = next(iter(db.query("SELECT count(*) AS n FROM audit_log")))["n"]
+    finally:
+        db.close()
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        sys.exit(1)
+    click.echo(f"The audit log is intact ({count} rows)")
+
+
 @click.command("sweep")
 @with_appcontext
 def sweep_command() -> None:

@@ -21,7 +21,11 @@ PRACTICE_SCHEMA = {
     "additionalProperties": False,
     "required": ["slug", "name", "phone", "municipality", "hap_name", "hap_phone", "opening_hours"],
     "properties": {
-        "slug": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,40}$"},
+        "slug": {
+            "type": "string",
+            "pattern": "^[a-z0-9][a-z0-9-]{1,40}$",
+            "not": {"enum": ["staff", "status", "static", "healthz", "livez"]},
+        },
         "name": {"type": "string", "minLength": 2},
         "phone": PHONE,
         "address": {"type": "string"},
@@ -29,6 +33,7 @@ PRACTICE_SCHEMA = {
         "municipality_phone": PHONE,
         "hap_name": {"type": "string", "minLength": 2},
         "hap_phone": PHONE,
+        "econsult_daily_cap": {"type": "integer", "minimum": 1},
         "opening_hours": {
             "type": "object",
             "additionalProperties": False,

@@ -50,3 +50,73 @@ def soup(response) -> BeautifulSoup:
 
 def text(response) -> str:
     return " ".join(soup(response).get_text(" ").split())
+
+
+# --- staff -------------------------------------------------------------------------------
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def gen_staff(db, *, role: str = "assistant", practices=("de-linde",), email: str | None = None):
+    """A staff account with a confirmed TOTP secret, as after enrolment."""
+    import pyotp
+
+    from portal.staff.credentials import hash_password
+    from portal.storage.staff import confirm_totp, create_staff, get_staff, set_totp_secret
+
+    email = email or f"{role}.{'-'.join(practices)}@example.nl"
+    staff = create_staff(
+        db,
+        email=email,
+        name=f"{role.title()} {practices[0]}",
+        role=role,
+        practices=list(practices),
+        password_hash=hash_password(STAFF_PASSWORD),
+    )
+    set_totp_secret(db, staff.id, pyotp.random_base32())
+    confirm_totp(db, staff.id)
+    return get_staff(db, staff.id)
+
+
+def login(client, staff, password: str = STAFF_PASSWORD):
+    """Password, then the current TOTP code, as the authenticator app would show it."""
+    import pyotp
+
+    client.post("/staff/login", data={"email": staff.email, "password": password})
+    return client.post("/staff/2fa", data={"code": pyotp.TOTP(staff.totp_secret).now()})
+
+
+def econsult_run(client, practice: str = "de-linde") -> Patient:
+    """A finished triage that ends in an e-consult (a cough of three weeks or longer)."""
+    patient = Patient(client, practice=practice)
+    patient.start("hoesten")
+    patient.answer(**ADULT_WOMAN)
+    patient.answer(cannot_speak="no")
+    patient.answer(coughing_blood="no")
+    patient.answer(fever_getting_worse="no")
+    patient.answer(duration="over_3_weeks")
+    patient.answer(**NO_RISK)
+    assert patient.url.endswith("/uitkomst"), patient.url
+    return patient
+
+
+def request_url(patient: Patient) -> str:
+    return patient.url.rsplit("/", 1)[0] + "/verzoek"
+
+
+ECONSULT_FORM = {
+    "name": "Anna de Vries",
+    "birth_date": "1980-05-17",
+    "for_whom": "self",
+    "phone": "06 12345678",
+    "email": "",
+    "message": "Ik hoest al vier weken, vooral 's nachts.",
+    "idempotency_key": "key-1",
+}
+
+
+def send_econsult(client, practice: str = "de-linde", **overrides):
+    """A finished e-consult triage and a sent request; returns (patient, response)."""
+    patient = econsult_run(client, practice)
+    response = client.post(request_url(patient), data={**ECONSULT_FORM, **overrides})
+    return patient, response

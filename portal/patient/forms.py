@@ -6,12 +6,25 @@ the answers the engine accepts for their profile.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice
-from wtforms.validators import InputRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..triage.engine import Page
 from ..triage.model import Profile
@@ -42,3 +55,83 @@ def _form_class(offered: tuple, locale: str) -> type[FlaskForm]:
 
 def answers_from(form: FlaskForm, page: Page) -> dict[str, str]:
     return {q.id: form[q.id].data for q in page.questions}
+
+
+DAYPARTS = (("morning", _l("Morning")), ("afternoon", _l("Afternoon")), ("any", _l("Any time")))
+FOR_WHOM = (
+    ("self", _l("For myself")),
+    ("child", _l("For my child")),
+    ("other", _l("For someone else")),
+)
+
+
+class RequestForm(FlaskForm):
+    """What a patient sends to the practice. ``kind`` decides which fields are required."""
+
+    name = StringField(
+        _l("Full name of the patient"),
+        validators=[InputRequired(_l("Enter the patient's name.")), Length(max=100)],
+    )
+    birth_date = DateField(
+        _l("Date of birth of the patient"),
+        validators=[InputRequired(_l("Enter the date of birth, for example 31-12-1980."))],
+    )
+    for_whom = RadioField(_l("Who is this for?"), choices=FOR_WHOM, default="self")
+    contact_name = StringField(_l("Your own name (parent or carer)"), validators=[Length(max=100)])
+    phone = TelField(
+        _l("Phone number"),
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9 +()-]{8,20}$", message=_l("Enter a phone number, e.g. 06 12345678.")),
+        ],
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            Optional(),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address.")),
+        ],
+    )
+    message = TextAreaField(_l("Your question"), validators=[Length(max=2000)])
+    dayparts = SelectMultipleField(
+        _l("When can you come?"),
+        choices=DAYPARTS,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    consent = BooleanField(_l("Yes, the social services of my municipality may contact me about this."))
+    idempotency_key = HiddenField()
+    alarm_ack = HiddenField()
+
+    def __init__(self, *args: object, kind: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)
+        today = date.today()
+        if self.birth_date.data and not (date(1900, 1, 1) <= self.birth_date.data <= today):
+            self.birth_date.errors = [*self.birth_date.errors, _l("Enter a date of birth in the past.")]
+            valid = False
+        if self.for_whom.data in ("child", "other") and not (self.contact_name.data or "").strip():
+            self.contact_name.errors = [*self.contact_name.errors, _l("Enter your own name.")]
+            valid = False
+        if self.kind == "callback" and not self.phone.data:
+            self.phone.errors = [*self.phone.errors, _l("Enter a phone number so the practice can call you.")]
+            valid = False
+        elif not (self.phone.data or self.email.data):
+            self.phone.errors = [*self.phone.errors, _l("Enter a phone number or an e-mail address.")]
+            valid = False
+        if self.kind == "econsult" and not (self.message.data or "").strip():
+            self.message.errors = [*self.message.errors, _l("Write your question.")]
+            valid = False
+        if self.kind == "appointment" and not self.dayparts.data:
+            self.dayparts.errors = [*self.dayparts.errors, _l("Choose when you can come.")]
+            valid = False
+        if self.kind == "social" and not self.consent.data:
+            self.consent.errors = [
+                *self.consent.errors,
+                _l("Tick the box, or call the municipality yourself."),
+            ]
+            valid = False
+        return valid

@@ -44,6 +44,7 @@ from ..triage.model import Outcome, Tree
 from ..triage.search import order_key, search
 from . import labels
 from .forms import answers_from, page_form
+from .kinds import request_kind
 
 bp = Blueprint("patient", __name__)
 
@@ -264,6 +265,8 @@ def _outcome(practice: Practice, tree: Tree, run_id: str, answers: dict[str, str
         "patient/outcome.html",
         practice=practice,
         tree=tree,
+        run_id=run_id,
+        request_kind=request_kind(outcome, practice, _local_now()),
         outcome=outcome,
         open_now=is_open(practice.opening_hours, _local_now()),
         answered=answer_labels(tree, result, answers, locale),

@@ -69,3 +69,113 @@ def migrate(db: Database) -> list[str]:
     pending = [m.name for m in migrations.pending(db)]
     migrations.apply(db)
     return pending
+
+
+@migrations(name="0002_staff_requests_audit")
+def _staff_requests_audit(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE staff (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('assistant', 'editor', 'evaluator', 'admin')),
+            password_hash TEXT NOT NULL,
+            totp_secret TEXT,
+            totp_confirmed INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE staff_practices (
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            practice TEXT NOT NULL REFERENCES practices(slug),
+            PRIMARY KEY (staff_id, practice)
+        )
+        """
+    )
+    # Failed logins per key ("password:<email>", "totp:<id>"), shared by all workers.
+    db.execute(
+        """
+        CREATE TABLE auth_failures (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            locked_until TEXT
+        )
+        """
+    )
+    db.execute("ALTER TABLE practices ADD COLUMN econsult_daily_cap INTEGER")
+    db.execute("ALTER TABLE triage_runs ADD COLUMN cap_redirected INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE triage_runs ADD COLUMN final_route TEXT")
+    db.execute("ALTER TABLE triage_runs ADD COLUMN final_urgency TEXT")
+    db.execute("ALTER TABLE triage_runs ADD COLUMN disposition_at TEXT")
+    # Requests to the practice: the only place personal data lives. Purged after
+    # the retention period; the anonymous routing record stays.
+    db.execute(
+        """
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            reference TEXT NOT NULL UNIQUE,
+            status_token TEXT NOT NULL UNIQUE,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            practice TEXT NOT NULL REFERENCES practices(slug),
+            run_id TEXT NOT NULL REFERENCES triage_runs(id),
+            kind TEXT NOT NULL CHECK (kind IN ('econsult', 'appointment', 'social', 'callback')),
+            status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'in_progress', 'answered', 'closed')),
+            urgency TEXT NOT NULL,
+            details TEXT NOT NULL DEFAULT '{}',
+            name TEXT,
+            birth_date TEXT,
+            phone TEXT,
+            email TEXT,
+            for_whom TEXT,
+            contact_name TEXT,
+            message TEXT,
+            alarm_warning_shown INTEGER NOT NULL DEFAULT 0,
+            assigned_to INTEGER REFERENCES staff(id),
+            created_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            closed_at TEXT,
+            purged_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX requests_open ON requests (practice, status, created_at)")
+    db.execute(
+        """
+        CREATE TABLE request_messages (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            staff_id INTEGER REFERENCES staff(id),
+            body TEXT,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    # NEN 7513-style audit trail: append-only (triggers) and hash-chained.
+    db.execute(
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            staff_id INTEGER,
+            practice TEXT,
+            request_id INTEGER,
+            action TEXT NOT NULL,
+            result TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )

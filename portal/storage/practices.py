@@ -21,6 +21,7 @@ class Practice:
     address: str = ""
     municipality_phone: str = ""
     is_demo: bool = False
+    econsult_daily_cap: int | None = None
 
 
 def _row(practice: Practice) -> dict[str, Any]:

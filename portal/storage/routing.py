@@ -47,6 +47,10 @@ class Run:
     last_active_at: str = ""
     finished_at: str | None = None
     abandoned: bool = False
+    cap_redirected: bool = False
+    final_route: str | None = None
+    final_urgency: str | None = None
+    disposition_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ def get_run(db: Database, run_id: str) -> Run | None:
     row["answers"] = json.loads(row["answers"])
     row["raised"] = bool(row["raised"])
     row["abandoned"] = bool(row["abandoned"])
+    row["cap_redirected"] = bool(row["cap_redirected"])
     return Run(**row)
 
 
@@ -143,6 +148,12 @@ def sweep_abandoned(db: Database, now: datetime, idle: timedelta) -> int:
             [minute(now - idle)],
         )
     return cursor.rowcount
+
+
+def mark_cap_redirected(db: Database, run_id: str) -> None:
+    """The e-consult cap sent this patient to other routes: evaluation counts it."""
+    with immediate(db, durable=False):
+        db.execute("UPDATE triage_runs SET cap_redirected = 1 WHERE id = ?", [run_id])
 
 
 def count_runs(db: Database, practice: str | None = None) -> int:

@@ -30,6 +30,8 @@ from .model import (
 )
 from .problems import Problem, Severity
 
+#: Page ids the portal uses in URLs next to question ids.
+RESERVED_PAGE_IDS = ("emergency", "profile", "risk", "uitkomst", "verzoek")
 RED_FLAG_ROUTES = frozenset({Route.EMERGENCY, Route.URGENT, Route.APPOINTMENT})
 PROFILE_VOCABULARY = {"who_for": WHO_FOR, "age_band": AGE_BANDS, "sex": SEXES}
 
@@ -146,6 +148,11 @@ def _references(tree: Tree) -> Iterator[Problem]:
     for node_id in PRELUDE_QUESTIONS:
         if node_id in nodes:
             yield Problem(path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved for the prelude")
+    for node_id in RESERVED_PAGE_IDS:
+        if node_id in nodes:
+            yield Problem(
+                path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved: it is part of the portal's URLs"
+            )
 
 
 def _edges(tree: Tree, node_id: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""The assistants' inbox: requests to the practice, answered within one working day."""

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+ROUTE_CHOICES = [
+    ("emergency", _l("Emergency (112)")),
+    ("urgent", _l("Urgent (call now / huisartsenpost)")),
+    ("appointment", _l("Appointment")),
+    ("econsult", _l("E-consult")),
+    ("self_care", _l("Self-care")),
+    ("social_domain", _l("Social domain")),
+]
+URGENCY_CHOICES = [(u, u) for u in ("U1", "U2", "U3", "U4", "U5")]
+REROUTES = {
+    "appointment": _l("Please call the practice to make an appointment."),
+    "self_care": _l("You can take care of this yourself. The practice has put the advice on this page."),
+    "social_domain": _l("The practice advises you to contact the social services of your municipality."),
+    "huisartsenpost": _l("Please call the out-of-hours GP service (huisartsenpost)."),
+}
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        _l("Reply to the patient"),
+        validators=[InputRequired(_l("Write a reply.")), Length(max=4000)],
+    )
+
+
+class RerouteForm(FlaskForm):
+    target = RadioField(
+        _l("Send the patient to"),
+        choices=[(key, key) for key in REROUTES],
+        validators=[InputRequired(_l("Choose where to send the patient."))],
+    )
+    note = TextAreaField(_l("Note for the patient (optional)"), validators=[Length(max=2000)])
+
+
+class CloseForm(FlaskForm):
+    route = SelectField(_l("Final route"), choices=ROUTE_CHOICES, validators=[InputRequired()])
+    urgency = SelectField(_l("Final urgency"), choices=URGENCY_CHOICES, validators=[InputRequired()])

@@ -1,0 +1,234 @@
+"""Inbox views for assistants (and admins) of a practice. Every view and change is audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import mail
+from ..rulebook import live_trees
+from ..staff.guard import current_staff, staff_required
+from ..storage import audit
+from ..storage import requests as store
+from ..storage.db import get_db
+from ..storage.practices import get_practice
+from ..storage.routing import get_run
+from ..storage.staff import list_staff
+from ..triage.engine import TriageError, answer_labels, walk
+from ..workdays import working_hours_between
+from .forms import REROUTES, CloseForm, ReplyForm, RerouteForm
+
+bp = Blueprint("inbox", __name__, url_prefix="/staff")
+INBOX_ROLES = ("assistant", "admin")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(current_app.config["VOORDEUR"]["TIMEZONE"]))
+
+
+def sla(request_row: store.PracticeRequest, now: datetime) -> tuple[str, float]:
+    """('overdue' | 'due', working hours left), counted in working hours."""
+    due = _local(datetime.fromisoformat(request_row.due_at))
+    left = working_hours_between(_local(now), due)
+    return ("overdue" if left < 0 else "due"), round(left, 1)
+
+
+def _request_or_404(practice_slug: str, request_id: int) -> store.PracticeRequest:
+    found = store.for_practice(get_db(), practice_slug, request_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _audit(action: str, practice: str, request_id: int | None = None) -> None:
+    staff = current_staff()
+    assert staff is not None
+    audit.append(get_db(), action=action, staff_id=staff.id, practice=practice, request_id=request_id)
+
+
+@bp.get("/<practice_slug>/inbox")
+@staff_required(*INBOX_ROLES)
+def index(practice_slug: str):  # type: ignore[no-untyped-def]
+    kind = request.args.get("kind") if request.args.get("kind") in store.KINDS else None
+    status = request.args.get("status") if request.args.get("status") in store.STATUSES else None
+    db = get_db()
+    rows = store.inbox(db, practice_slug, kind=kind, status=status)
+    _audit("view:inbox" + (f":{kind}" if kind else "") + (f":{status}" if status else ""), practice_slug)
+    now = _now()
+    return render_template(
+        "inbox/index.html",
+        practice=get_practice(db, practice_slug),
+        rows=[(row, *sla(row, now)) for row in rows],
+        counts=store.status_counts(db, practice_slug),
+        kind=kind,
+        status=status,
+        kinds=store.KINDS,
+        statuses=store.STATUSES,
+        staff=current_staff(),
+    )
+
+
+def _triage_path(run_id: str, locale: str) -> tuple[list[tuple[str, str]], dict]:
+    run = get_run(get_db(), run_id)
+    if run is None:
+        return [], {}
+    tree = live_trees().get(run.tree_id)
+    facts = {
+        "tree": run.tree_id,
+        "version": run.tree_version,
+        "outcome": run.outcome_node,
+        "route": run.route,
+        "urgency": run.urgency,
+        "final_route": run.final_route,
+        "final_urgency": run.final_urgency,
+    }
+    if tree is None:
+        return [], facts
+    try:
+        result = walk(tree, run.answers)
+    except TriageError:
+        return [], facts
+    return answer_labels(tree, result, run.answers, locale), facts
+
+
+@bp.get("/<practice_slug>/requests/<int:request_id>")
+@staff_required(*INBOX_ROLES)
+def detail(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+    found = _request_or_404(practice_slug, request_id)
+    _audit("view:request", practice_slug, found.id)
+    return _render_detail(practice_slug, found)
+
+
+def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):  # type: ignore[no-untyped-def]
+    db = get_db()
+    path, facts = _triage_path(found.run_id, "nl")
+    run = get_run(db, found.run_id)
+    close_form = forms.get("close_form") or CloseForm(
+        data={"route": run.route if run else None, "urgency": found.urgency}
+    )
+    staff_names = {s.id: s.name for s in list_staff(db)}
+    status = 422 if any(f.errors for f in forms.values()) else 200
+    return (
+        render_template(
+            "inbox/detail.html",
+            practice=get_practice(db, practice_slug),
+            item=found,
+            path=path,
+            facts=facts,
+            messages=store.messages(db, found.id),
+            reply_form=forms.get("reply_form") or ReplyForm(),
+            reroute_form=forms.get("reroute_form") or RerouteForm(),
+            close_form=close_form,
+            reroutes=REROUTES,
+            staff_names=staff_names,
+            sla=sla(found, _now()),
+            staff=current_staff(),
+        ),
+        status,
+    )
+
+
+def _back(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+    return redirect(url_for(".detail", practice_slug=practice_slug, request_id=request_id), 303)
+
+
+@bp.post("/<practice_slug>/requests/<int:request_id>/claim")
+@staff_required(*INBOX_ROLES)
+def claim(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+    found = _request_or_404(practice_slug, request_id)
+    staff = current_staff()
+    assert staff is not None
+    store.claim(get_db(), found, staff.id)
+    return _back(practice_slug, found.id)
+
+
+def _notify(found: store.PracticeRequest) -> None:
+    """Tell the patient there is news, without any medical content."""
+    if not found.email:
+        return
+    settings = current_app.config["VOORDEUR"]
+    base = settings.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    link = base + url_for("patient.request_status", token=found.status_token)
+    practice = get_practice(get_db(), found.practice)
+    mail.send(
+        settings,
+        to=found.email,
+        subject=f"Nieuw bericht van {practice.name if practice else 'uw huisartsenpraktijk'}",
+        body=(
+            f"Er is een nieuw bericht over uw vraag {found.reference}.\n"
+            f"Lees het via deze persoonlijke link: {link}\n\n"
+            "Dit bericht is automatisch verstuurd. Bij spoed belt u de praktijk, bij levensgevaar 112."
+        ),
+    )
+
+
+@bp.post("/<practice_slug>/requests/<int:request_id>/reply")
+@staff_required(*INBOX_ROLES)
+def reply(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+    found = _request_or_404(practice_slug, request_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _render_detail(practice_slug, found, reply_form=form)
+    staff = current_staff()
+    assert staff is not None
+    store.reply(get_db(), found, staff.id, form.body.data.strip(), _now())
+    _notify(found)
+    return _back(practice_slug, found.id)
+
+
+@bp.post("/<practice_slug>/requests/<int:request_id>/reroute")
+@staff_required(*INBOX_ROLES)
+def reroute(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+    found = _request_or_404(practice_slug, request_id)
+    form = RerouteForm()
+    if not form.validate_on_submit():
+        return _render_detail(practice_slug, found, reroute_form=form)
+    staff = current_staff()
+    assert staff is not None
+    text = str(REROUTES[form.target.data])
+    if form.note.data and form.note.data.strip():
+        text += "\n\n" + form.note.data.strip()
+    store.reply(get_db(), found, staff.id, text, _now(), action=f"reroute:{form.target.data}")
+    _notify(found)
+    return _back(practice_slug, found.id)
+
+
+@bp.post("/<practice_slug>/requests/<int:request_id>/close")
+@staff_required(*INBOX_ROLES)
+def close(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+    found = _request_or_404(practice_slug, request_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _render_detail(practice_slug, found, close_form=form)
+    staff = current_staff()
+    assert staff is not None
+    store.close(get_db(), found, staff.id, route=form.route.data, urgency=form.urgency.data, now=_now())
+    return redirect(url_for(".index", practice_slug=practice_slug), 303)
+
+
+@bp.get("/audit")
+@staff_required("admin")
+def audit_log():  # type: ignore[no-untyped-def]
+    db = get_db()
+    page = max(int(request.args.get("page", "1") or 1), 1)
+    entries = audit.entries(db, limit=100, offset=(page - 1) * 100)
+    problems = audit.verify(db)
+    staff = current_staff()
+    assert staff is not None
+    audit.append(db, action="view:audit", staff_id=staff.id)
+    return render_template(
+        "inbox/audit.html",
+        entries=entries,
+        problems=problems,
+        page=page,
+        staff=staff,
+        practice=None,
+        title=_("Audit log"),
+    )

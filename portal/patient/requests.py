@@ -1,0 +1,165 @@
+"""Sending a request to the practice from an outcome page, and following it up.
+
+Only what the outcome's route calls for can be sent. The status page is
+reached through an unguessable token, scoped to one request.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+
+from .. import mail
+from ..alarm import alarm_words
+from ..hours import is_open
+from ..storage import requests as store
+from ..storage.db import get_db
+from ..storage.practices import Practice, get_practice
+from ..storage.routing import Run, mark_cap_redirected
+from ..triage.model import Outcome, Tree
+from ..workdays import answer_due
+from .forms import RequestForm
+from .kinds import request_kind
+from .routes import _load_run, _local_now, _now, bp
+
+
+def _capped(practice: Practice, kind: str) -> bool:
+    cap = getattr(practice, "econsult_daily_cap", None)
+    if kind != "econsult" or not cap:
+        return False
+    start_of_day = _local_now().replace(hour=0, minute=0, second=0, microsecond=0)
+    return store.count_since(get_db(), practice.slug, "econsult", start_of_day) >= cap
+
+
+@bp.route("/<practice_slug>/triage/<tree_id>/<run_id>/verzoek", methods=["GET", "POST"])
+def send_request(practice_slug: str, tree_id: str, run_id: str):  # type: ignore[no-untyped-def]
+    practice, tree, run, result = _load_run(practice_slug, tree_id, run_id)
+    outcome = result.step
+    if not isinstance(outcome, Outcome):
+        return redirect(url_for(".resume", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id), 303)
+    kind = request_kind(outcome, practice, _local_now())
+    if kind is None:
+        abort(404)
+    if _capped(practice, kind):
+        mark_cap_redirected(get_db(), run.id)
+        return render_template(
+            "patient/request_capped.html",
+            practice=practice,
+            tree=tree,
+            outcome=outcome,
+            open_now=is_open(practice.opening_hours, _local_now()),
+        )
+    form = RequestForm(kind=kind, data={"for_whom": run.who_for or "self"})
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_urlsafe(24)
+    alarms: list[str] = []
+    if form.validate_on_submit():
+        alarms = alarm_words(form.message.data or "")
+        if alarms and form.alarm_ack.data != "1":
+            form.alarm_ack.data = "1"  # interrupt once; the next submit sends
+            return _render_form(practice, tree, outcome, kind, form, alarms=alarms)
+        sent = _submit(practice, tree, run, outcome, kind, form, alarm_shown=bool(alarms))
+        return redirect(url_for(".request_status", token=sent.status_token, sent=1), 303)
+    return _render_form(practice, tree, outcome, kind, form)
+
+
+def _render_form(practice, tree, outcome, kind, form, alarms=None):  # type: ignore[no-untyped-def]
+    status = 422 if form.errors else 200
+    return render_template(
+        "patient/request.html",
+        practice=practice,
+        tree=tree,
+        outcome=outcome,
+        kind=kind,
+        form=form,
+        alarms=alarms or [],
+        open_now=is_open(practice.opening_hours, _local_now()),
+    ), status
+
+
+def _submit(
+    practice: Practice,
+    tree: Tree,
+    run: Run,
+    outcome: Outcome,
+    kind: str,
+    form: RequestForm,
+    *,
+    alarm_shown: bool,
+):  # type: ignore[no-untyped-def]
+    now_local = _local_now()
+    due = now_local + timedelta(hours=1) if kind == "callback" else answer_due(now_local)
+    details: dict = {
+        "tree": tree.id,
+        "version": tree.version,
+        "outcome": outcome.id,
+        "route": outcome.route.value,
+    }
+    if outcome.appointment:
+        details.update(
+            timeframe=outcome.appointment.timeframe,
+            professional=outcome.appointment.professional,
+            minutes=outcome.appointment.minutes,
+        )
+    if kind == "appointment":
+        details["dayparts"] = form.dayparts.data
+    if kind == "social":
+        details.update(service=outcome.social_service, consent=True)
+    new = store.NewRequest(
+        practice=practice.slug,
+        run_id=run.id,
+        kind=kind,
+        urgency=outcome.urgency.value,
+        idempotency_key=form.idempotency_key.data or secrets.token_urlsafe(24),
+        name=form.name.data.strip(),
+        birth_date=form.birth_date.data.isoformat(),
+        phone=(form.phone.data or "").strip() or None,
+        email=(form.email.data or "").strip() or None,
+        for_whom=form.for_whom.data,
+        contact_name=(form.contact_name.data or "").strip() or None,
+        message=(form.message.data or "").strip() or None,
+        alarm_warning_shown=alarm_shown,
+        details=details,
+    )
+    sent, created = store.submit(get_db(), new, now=_now(), due=due)
+    if created and sent.email:
+        _confirm_by_mail(practice, sent)
+    return sent
+
+
+def _confirm_by_mail(practice: Practice, sent: store.PracticeRequest) -> None:
+    settings = current_app.config["VOORDEUR"]
+    base = settings.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    link = base + url_for(".request_status", token=sent.status_token)
+    mail.send(
+        settings,
+        to=sent.email or "",
+        subject=f"Uw vraag aan {practice.name} is verstuurd",
+        body=(
+            f"Uw vraag is verstuurd. Uw referentie is {sent.reference}.\n"
+            f"Volg uw vraag en lees het antwoord via deze persoonlijke link: {link}\n\n"
+            "Dit bericht is automatisch verstuurd. Bij spoed belt u de praktijk, bij levensgevaar 112."
+        ),
+    )
+
+
+@bp.get("/status/<token>")
+def request_status(token: str):  # type: ignore[no-untyped-def]
+    if len(token) < 20:
+        abort(404)
+    found = store.by_token(get_db(), token)
+    if found is None:
+        abort(404)
+    practice = get_practice(get_db(), found.practice)
+    due = datetime.fromisoformat(found.due_at).astimezone(_local_now().tzinfo)
+    return render_template(
+        "patient/status.html",
+        practice=practice,
+        item=found,
+        replies=[m for m in store.messages(get_db(), found.id) if m.body],
+        due=due,
+        just_sent=request.args.get("sent") == "1",
+        tree=None,
+    )

@@ -1,0 +1,1 @@
+"""Staff login (password + TOTP), shared by the inbox, the workbench and evaluation."""

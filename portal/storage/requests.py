@@ -1,0 +1,256 @@
+"""Requests to the practice: e-consult, appointment, social referral, call-back.
+
+The only table with personal data. Submitting is idempotent (a UNIQUE
+idempotency key), so a double click or a client retry after a lost reply never
+makes two requests. Closed requests are purged after the retention period;
+the anonymous routing record keeps the triage and the final disposition.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from .audit import append as audit
+from .db import immediate
+
+KINDS = ("econsult", "appointment", "social", "callback")
+STATUSES = ("new", "in_progress", "answered", "closed")
+PERSONAL_COLUMNS = ("name", "birth_date", "phone", "email", "contact_name", "message")
+_REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no look-alikes (0/O, 1/I, 5/S, 8/B)
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    practice: str
+    run_id: str
+    kind: str
+    urgency: str
+    idempotency_key: str
+    name: str
+    birth_date: str
+    phone: str | None = None
+    email: str | None = None
+    for_whom: str = "self"
+    contact_name: str | None = None
+    message: str | None = None
+    alarm_warning_shown: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PracticeRequest:
+    id: int
+    reference: str
+    status_token: str
+    idempotency_key: str
+    practice: str
+    run_id: str
+    kind: str
+    status: str
+    urgency: str
+    details: dict[str, Any]
+    name: str | None
+    birth_date: str | None
+    phone: str | None
+    email: str | None
+    for_whom: str | None
+    contact_name: str | None
+    message: str | None
+    alarm_warning_shown: bool
+    assigned_to: int | None
+    created_at: str
+    due_at: str
+    closed_at: str | None
+    purged_at: str | None
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    request_id: int
+    staff_id: int | None
+    body: str | None
+    created_at: str
+
+
+def _request(row: dict[str, Any]) -> PracticeRequest:
+    row = dict(row)
+    row["details"] = json.loads(row["details"])
+    row["alarm_warning_shown"] = bool(row["alarm_warning_shown"])
+    return PracticeRequest(**row)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def new_reference() -> str:
+    return "VD-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+
+
+def submit(db: Database, new: NewRequest, *, now: datetime, due: datetime) -> tuple[PracticeRequest, bool]:
+    """Store a request once. Returns (request, created); a repeat returns the first one."""
+    for _ in range(5):
+        try:
+            with immediate(db):
+                cursor = db.execute(
+                    "INSERT INTO requests (reference, status_token, idempotency_key, practice, run_id, kind, "
+                    "urgency, details, name, birth_date, phone, email, for_whom, contact_name, message, "
+                    "alarm_warning_shown, created_at, due_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (idempotency_key) DO NOTHING",
+                    [
+                        new_reference(),
+                        secrets.token_urlsafe(32),
+                        new.idempotency_key,
+                        new.practice,
+                        new.run_id,
+                        new.kind,
+                        new.urgency,
+                        json.dumps(new.details),
+                        new.name,
+                        new.birth_date,
+                        new.phone,
+                        new.email,
+                        new.for_whom,
+                        new.contact_name,
+                        new.message,
+                        int(new.alarm_warning_shown),
+                        _iso(now),
+                        _iso(due),
+                    ],
+                )
+                created = cursor.rowcount == 1
+            break
+        except sqlite3.IntegrityError as exc:  # a reference or token collided: draw again
+            if "idempotency_key" in str(exc):
+                raise
+    else:  # pragma: no cover - five collisions of 6 random characters
+        raise RuntimeError("could not draw a unique reference")
+    rows = list(db.query("SELECT * FROM requests WHERE idempotency_key = ?", [new.idempotency_key]))
+    return _request(rows[0]), created
+
+
+def by_token(db: Database, token: str) -> PracticeRequest | None:
+    rows = list(db.query("SELECT * FROM requests WHERE status_token = ?", [token]))
+    return _request(rows[0]) if rows else None
+
+
+def for_practice(db: Database, practice: str, request_id: int) -> PracticeRequest | None:
+    """A request of this practice only: another practice's id is 'not found'."""
+    rows = list(db.query("SELECT * FROM requests WHERE id = ? AND practice = ?", [request_id, practice]))
+    return _request(rows[0]) if rows else None
+
+
+def inbox(
+    db: Database, practice: str, *, kind: str | None = None, status: str | None = None
+) -> list[PracticeRequest]:
+    """Open requests by default, most urgent first, then oldest first."""
+    where = ["practice = ?"]
+    params: list[Any] = [practice]
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    else:
+        where.append("status != 'closed'")
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    sql = f"SELECT * FROM requests WHERE {' AND '.join(where)} ORDER BY urgency, created_at, id"
+    return [_request(row) for row in db.query(sql, params)]
+
+
+def status_counts(db: Database, practice: str) -> dict[str, int]:
+    rows = db.query(
+        "SELECT status, count(*) AS n FROM requests WHERE practice = ? GROUP BY status", [practice]
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def count_since(db: Database, practice: str, kind: str, since: datetime) -> int:
+    rows = db.query(
+        "SELECT count(*) AS n FROM requests WHERE practice = ? AND kind = ? AND created_at >= ?",
+        [practice, kind, _iso(since)],
+    )
+    return next(iter(rows))["n"]
+
+
+def messages(db: Database, request_id: int) -> list[Message]:
+    rows = db.query("SELECT * FROM request_messages WHERE request_id = ? ORDER BY id", [request_id])
+    return [Message(**row) for row in rows]
+
+
+def claim(db: Database, request: PracticeRequest, staff_id: int) -> None:
+    with immediate(db):
+        db.execute(
+            "UPDATE requests SET assigned_to = ?, status = CASE WHEN status = 'new' THEN 'in_progress' "
+            "ELSE status END WHERE id = ?",
+            [staff_id, request.id],
+        )
+        audit(db, action="claim", staff_id=staff_id, practice=request.practice, request_id=request.id)
+
+
+def reply(
+    db: Database, request: PracticeRequest, staff_id: int, body: str, now: datetime, *, action: str = "reply"
+) -> None:
+    with immediate(db):
+        db.execute(
+            "INSERT INTO request_messages (request_id, staff_id, body, created_at) VALUES (?, ?, ?, ?)",
+            [request.id, staff_id, body, _iso(now)],
+        )
+        db.execute(
+            "UPDATE requests SET status = 'answered' WHERE id = ? AND status != 'closed'", [request.id]
+        )
+        audit(db, action=action, staff_id=staff_id, practice=request.practice, request_id=request.id, now=now)
+
+
+def close(
+    db: Database, request: PracticeRequest, staff_id: int, *, route: str, urgency: str, now: datetime
+) -> None:
+    """Close with the assistant's final disposition, stored beside the triage outcome."""
+    with immediate(db):
+        db.execute(
+            "UPDATE requests SET status = 'closed', closed_at = ? WHERE id = ?", [_iso(now), request.id]
+        )
+        db.execute(
+            "UPDATE triage_runs SET final_route = ?, final_urgency = ?, disposition_at = ? WHERE id = ?",
+            [route, urgency, now.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), request.run_id],
+        )
+        audit(
+            db,
+            action=f"close:{route}:{urgency}",
+            staff_id=staff_id,
+            practice=request.practice,
+            request_id=request.id,
+            now=now,
+        )
+
+
+def purge_closed(db: Database, closed_before: datetime, now: datetime) -> int:
+    """Remove the personal data of requests closed before ``closed_before``; keep the rest."""
+    cleared = ", ".join(f"{column} = NULL" for column in PERSONAL_COLUMNS)
+    with immediate(db):
+        ids = [
+            row["id"]
+            for row in db.query(
+                "SELECT id FROM requests WHERE status = 'closed' AND closed_at < ? AND purged_at IS NULL",
+                [_iso(closed_before)],
+            )
+        ]
+        for request_id in ids:
+            db.execute(
+                f"UPDATE requests SET {cleared}, details = '{{}}', purged_at = ? WHERE id = ?",
+                [_iso(now), request_id],
+            )
+            db.execute("UPDATE request_messages SET body = NULL WHERE request_id = ?", [request_id])
+            audit(db, action="purge", request_id=request_id, now=now)
+    return len(ids)

@@ -1,0 +1,113 @@
+"""Staff accounts: role, practices, password hash (argon2id), TOTP second factor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from .db import immediate
+
+ROLES = ("assistant", "editor", "evaluator", "admin")
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    email: str
+    name: str
+    role: str
+    practices: tuple[str, ...]
+    password_hash: str
+    totp_secret: str | None
+    totp_confirmed: bool
+    active: bool
+
+    def works_for(self, practice: str) -> bool:
+        return practice in self.practices
+
+
+def _load(db: Database, row: dict) -> Staff:
+    practices = tuple(
+        r["practice"]
+        for r in db.query(
+            "SELECT practice FROM staff_practices WHERE staff_id = ? ORDER BY practice", [row["id"]]
+        )
+    )
+    return Staff(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        role=row["role"],
+        practices=practices,
+        password_hash=row["password_hash"],
+        totp_secret=row["totp_secret"],
+        totp_confirmed=bool(row["totp_confirmed"]),
+        active=bool(row["active"]),
+    )
+
+
+def create_staff(
+    db: Database, *, email: str, name: str, role: str, practices: list[str], password_hash: str
+) -> Staff:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    with immediate(db):
+        cursor = db.execute(
+            "INSERT INTO staff (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                email.strip().lower(),
+                name,
+                role,
+                password_hash,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+            ],
+        )
+        staff_id = cursor.lastrowid
+        for practice in practices:
+            db.execute("INSERT INTO staff_practices (staff_id, practice) VALUES (?, ?)", [staff_id, practice])
+    staff = get_staff(db, staff_id)
+    assert staff is not None
+    return staff
+
+
+def get_staff(db: Database, staff_id: int) -> Staff | None:
+    rows = list(db.query("SELECT * FROM staff WHERE id = ?", [staff_id]))
+    return _load(db, rows[0]) if rows else None
+
+
+def find_staff(db: Database, email: str) -> Staff | None:
+    rows = list(db.query("SELECT * FROM staff WHERE email = ?", [email.strip().lower()]))
+    return _load(db, rows[0]) if rows else None
+
+
+def list_staff(db: Database) -> list[Staff]:
+    return [_load(db, row) for row in db.query("SELECT * FROM staff ORDER BY email")]
+
+
+def _update(db: Database, staff_id: int, **columns: object) -> None:
+    assignments = ", ".join(f"{name} = :{name}" for name in columns)
+    with immediate(db):
+        db.execute(f"UPDATE staff SET {assignments} WHERE id = :id", {**columns, "id": staff_id})
+
+
+def set_password_hash(db: Database, staff_id: int, password_hash: str) -> None:
+    _update(db, staff_id, password_hash=password_hash)
+
+
+def set_totp_secret(db: Database, staff_id: int, secret: str) -> None:
+    """A new, unconfirmed secret: the account must enrol (scan and confirm) again."""
+    _update(db, staff_id, totp_secret=secret, totp_confirmed=0)
+
+
+def confirm_totp(db: Database, staff_id: int) -> None:
+    _update(db, staff_id, totp_confirmed=1)
+
+
+def reset_totp(db: Database, staff_id: int) -> None:
+    _update(db, staff_id, totp_secret=None, totp_confirmed=0)
+
+
+def set_active(db: Database, staff_id: int, active: bool) -> None:
+    _update(db, staff_id, active=int(active))
