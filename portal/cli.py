@@ -340,6 +340,9 @@ def init_app(app: Flask) -> None:
         sweep_command,
         serve_command,
         practices_group,
+        users_group,
+        purge_command,
+        audit_group,
     ):
         app.cli.add_command(command)
 

@@ -85,6 +85,31 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RULES_CHECK_SECONDS", 2.0, "How often a worker looks for changed tree files.", float),
     Setting(
+        "RETENTION_DAYS",
+        30,
+        "Days after closing that a request keeps its personal data; `voordeur purge` removes it "
+        "afterwards. The anonymous routing record stays.",
+        int,
+    ),
+    Setting("STAFF_IDLE_MINUTES", 15, "Staff are logged out after this many minutes without activity.", int),
+    Setting(
+        "PUBLIC_URL",
+        None,
+        "The portal's public address (e.g. `https://voordeur.example.nl`), used for links in e-mails. "
+        "Default: the address of the request.",
+    ),
+    Setting(
+        "SMTP_HOST",
+        None,
+        "Mail server for notifications. Without it no e-mail is sent; patients still see replies on their "
+        "status page.",
+    ),
+    Setting("SMTP_PORT", 587, "Mail server port.", int),
+    Setting("SMTP_USERNAME", None, "Mail server user name, if it needs one."),
+    Setting("SMTP_PASSWORD", None, "Mail server password, if it needs one."),
+    Setting("SMTP_STARTTLS", True, "Use STARTTLS with the mail server.", _bool),
+    Setting("MAIL_FROM", "voordeur@localhost", "Sender address of notifications."),
+    Setting(
         "CONFIG",
         None,
         "Path of a TOML file with any of these settings (names without the "

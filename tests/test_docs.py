@@ -20,7 +20,7 @@ def test_the_field_reference_matches_the_schema():
 
 def test_the_readme_lists_every_command(app):
     readme = (REPO / "README.md").read_text("utf-8")
-    ours = {"serve", "migrate", "demo", "lint", "sweep", "practices"}
+    ours = {"serve", "migrate", "demo", "lint", "sweep", "practices", "users", "purge", "audit"}
     assert ours <= set(app.cli.commands)
     for name in ours:
         assert f"`voordeur {name}" in readme, name
