@@ -155,7 +155,7 @@ def test_xss_canaries_are_inert_in_the_inbox_and_on_the_status_page(client, db):
 
 
 def test_purge_removes_personal_data_and_keeps_the_routing_record(client, db, handled, runner):
-    item, staff, _status = handled
+    item, _staff, _status = handled
     client.post(f"/staff/de-linde/requests/{item.id}/reply", data={"body": "Persoonlijk antwoord"})
     client.post(f"/staff/de-linde/requests/{item.id}/close", data={"route": "econsult", "urgency": "U5"})
     _other, _response = send_econsult(client, idempotency_key="still-open")
@@ -176,7 +176,7 @@ class _Inbox:
     def __init__(self):
         self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.content.decode())
         return "250 OK"
 
@@ -202,7 +202,7 @@ def test_mails_say_there_is_news_and_never_what_it_is_about(app_config, db, smtp
     port = controller.port
     app = create_app({**app_config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_STARTTLS": False})
     client = app.test_client()
-    _patient, response = send_econsult(client, email="anna@example.nl")
+    _patient, _response = send_econsult(client, email="anna@example.nl")
     (item,) = store.inbox(db, "de-linde")
     login(client, gen_staff(db))
     client.post(f"/staff/de-linde/requests/{item.id}/reply", data={"body": "Uw longfoto is goed."})
