@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -69,3 +77,83 @@ def db(db_path: Path):
     database = open_db(db_path)
     yield database
     database.close()
+
+
+# --- a real server: `voordeur demo`, then `voordeur serve` (gunicorn, 2 sync workers) ---------
+
+
+@dataclass
+class LiveServer:
+    base: str
+    env: dict
+    database: Path
+    process: subprocess.Popen
+
+    def voordeur(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        """Run a `voordeur` command against this server's database, as an operator would."""
+        return subprocess.run([_voordeur(), *args], env=self.env, input=stdin, capture_output=True, text=True)
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return [int(pid) for pid in children]
+
+    def kill_a_worker(self) -> int:
+        pid = self.workers()[0]
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+
+def _voordeur() -> str:
+    return shutil.which("voordeur", path=str(Path(sys.executable).parent)) or "voordeur"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_live_server(instance: Path) -> LiveServer:
+    env = {
+        **os.environ,
+        "VOORDEUR_DATABASE": str(instance / "voordeur.db"),
+        "VOORDEUR_SECRET_KEY": "live-server-test-secret",
+        "VOORDEUR_CONFIG": "",
+        "HOME": str(instance),
+    }
+    subprocess.run([_voordeur(), "demo"], env=env, check=True, capture_output=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [_voordeur(), "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return LiveServer(base, env, instance / "voordeur.db", process)
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the portal did not start: " + process.stdout.read().decode())
+
+
+def stop_live_server(live: LiveServer) -> None:
+    live.process.terminate()
+    live.process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    live = start_live_server(tmp_path_factory.mktemp("instance"))
+    yield live
+    stop_live_server(live)
+
+
+@pytest.fixture(scope="session")
+def server(live_server) -> str:
+    return live_server.base

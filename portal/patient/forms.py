@@ -57,12 +57,16 @@ def answers_from(form: FlaskForm, page: Page) -> dict[str, str]:
     return {q.id: form[q.id].data for q in page.questions}
 
 
-DAYPARTS = (("morning", _l("Morning")), ("afternoon", _l("Afternoon")), ("any", _l("Any time")))
-FOR_WHOM = (
-    ("self", _l("For myself")),
-    ("child", _l("For my child")),
-    ("other", _l("For someone else")),
-)
+DAYPARTS = [
+    SelectChoice("morning", _l("Morning")),
+    SelectChoice("afternoon", _l("Afternoon")),
+    SelectChoice("any", _l("Any time")),
+]
+FOR_WHOM = [
+    SelectChoice("self", _l("For myself")),
+    SelectChoice("child", _l("For my child")),
+    SelectChoice("other", _l("For someone else")),
+]
 
 
 class RequestForm(FlaskForm):

@@ -158,3 +158,18 @@ def test_a_status_token_opens_one_request_only(client):
     assert client.get(f"/status/{token}").status_code == 200
     assert client.get(f"/status/{token[:-1]}x").status_code == 404
     assert client.get("/status/abc").status_code == 404
+
+
+def test_every_choice_on_the_request_form_has_a_value_and_a_label(client):
+    # Regression: choices given as tuples rendered as empty radio buttons (found by axe).
+    patient = Patient(client)
+    patient.start("zorgen")
+    patient.answer(**ADULT_MAN)
+    patient.answer(dark_thoughts="no")
+    patient.answer(low_mood="yes")
+    page = soup(client.get(request_url(patient)))
+    inputs = page.select("input.choice__input")
+    assert len(inputs) == 6  # three for whom, three day parts
+    for field in inputs:
+        label = page.find("label", attrs={"for": field["id"]})
+        assert field["value"] and label and label.get_text(strip=True), field
