@@ -128,6 +128,7 @@ def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):  
             close_form=close_form,
             reroutes=REROUTES,
             staff_names=staff_names,
+            colleagues=colleagues(practice_slug),
             sla=sla(found, _now()),
             staff=current_staff(),
         ),
@@ -145,7 +146,27 @@ def claim(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
     found = _request_or_404(practice_slug, request_id)
     staff = current_staff()
     assert staff is not None
-    store.claim(get_db(), found, staff.id)
+    store.assign(get_db(), found, staff.id, staff.id)
+    return _back(practice_slug, found.id)
+
+
+def colleagues(practice_slug: str) -> list:
+    """Staff who can work this practice's inbox."""
+    return [
+        s for s in list_staff(get_db()) if s.active and s.role in INBOX_ROLES and s.works_for(practice_slug)
+    ]
+
+
+@bp.post("/<practice_slug>/requests/<int:request_id>/assign")
+@staff_required(*INBOX_ROLES)
+def assign(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+    found = _request_or_404(practice_slug, request_id)
+    staff = current_staff()
+    assert staff is not None
+    chosen = request.form.get("assignee", type=int)
+    if chosen not in {c.id for c in colleagues(practice_slug)}:
+        abort(400)
+    store.assign(get_db(), found, staff.id, chosen)
     return _back(practice_slug, found.id)
 
 

@@ -189,14 +189,16 @@ def messages(db: Database, request_id: int) -> list[Message]:
     return [Message(**row) for row in rows]
 
 
-def claim(db: Database, request: PracticeRequest, staff_id: int) -> None:
+def assign(db: Database, request: PracticeRequest, staff_id: int, assignee_id: int) -> None:
+    """Give the request to a colleague (or to oneself: a claim)."""
+    action = "claim" if assignee_id == staff_id else f"assign:{assignee_id}"
     with immediate(db):
         db.execute(
             "UPDATE requests SET assigned_to = ?, status = CASE WHEN status = 'new' THEN 'in_progress' "
             "ELSE status END WHERE id = ?",
-            [staff_id, request.id],
+            [assignee_id, request.id],
         )
-        audit(db, action="claim", staff_id=staff_id, practice=request.practice, request_id=request.id)
+        audit(db, action=action, staff_id=staff_id, practice=request.practice, request_id=request.id)
 
 
 def reply(

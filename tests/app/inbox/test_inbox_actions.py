@@ -212,3 +212,25 @@ def test_mails_say_there_is_news_and_never_what_it_is_about(app_config, db, smtp
         assert "/status/" in message
         for medical in ("hoest", "longfoto", "econsult_long_cough", "U5", "Anna de Vries"):
             assert medical not in message, medical
+
+
+def test_a_request_can_be_assigned_to_a_colleague_of_the_same_practice_only(client, db, handled):
+    item, staff, _status = handled
+    colleague = gen_staff(db, email="collega@example.nl")
+    outsider = gen_staff(db, practices=("het-anker",), email="elders@example.nl")
+    refused = client.post(f"/staff/de-linde/requests/{item.id}/assign", data={"assignee": outsider.id})
+    assert refused.status_code == 400
+    client.post(f"/staff/de-linde/requests/{item.id}/assign", data={"assignee": colleague.id})
+    assigned = store.for_practice(db, "de-linde", item.id)
+    assert (assigned.assigned_to, assigned.status) == (colleague.id, "in_progress")
+    assert audit.entries(db, limit=1)[0].action == f"assign:{colleague.id}"
+    assert "opgepakt door Assistant de-linde" in text(client.get(f"/staff/de-linde/requests/{item.id}"))
+
+
+def test_the_inbox_filters_by_kind_and_status(client, db, handled):
+    item, _staff, _status = handled
+    assert item.reference in text(client.get("/staff/de-linde/inbox?kind=econsult"))
+    assert item.reference not in text(client.get("/staff/de-linde/inbox?kind=callback"))
+    assert item.reference in text(client.get("/staff/de-linde/inbox?status=new"))
+    assert item.reference not in text(client.get("/staff/de-linde/inbox?status=closed"))
+    assert audit.entries(db, limit=1)[0].action == "view:inbox:closed"
