@@ -215,7 +215,7 @@ def test_mails_say_there_is_news_and_never_what_it_is_about(app_config, db, smtp
 
 
 def test_a_request_can_be_assigned_to_a_colleague_of_the_same_practice_only(client, db, handled):
-    item, staff, _status = handled
+    item, _staff, _status = handled
     colleague = gen_staff(db, email="collega@example.nl")
     outsider = gen_staff(db, practices=("het-anker",), email="elders@example.nl")
     refused = client.post(f"/staff/de-linde/requests/{item.id}/assign", data={"assignee": outsider.id})
