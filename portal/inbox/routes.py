@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from .. import mail
+from ..i18n import current_locale
 from ..rulebook import live_trees
 from ..staff.guard import current_staff, staff_required
 from ..storage import audit
@@ -108,7 +109,7 @@ def detail(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
 
 def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):  # type: ignore[no-untyped-def]
     db = get_db()
-    path, facts = _triage_path(found.run_id, "nl")
+    path, facts = _triage_path(found.run_id, current_locale())
     run = get_run(db, found.run_id)
     close_form = forms.get("close_form") or CloseForm(
         data={"route": run.route if run else None, "urgency": found.urgency}

@@ -26,7 +26,7 @@ from .routes import _load_run, _local_now, _now, bp
 
 
 def _capped(practice: Practice, kind: str) -> bool:
-    cap = getattr(practice, "econsult_daily_cap", None)
+    cap = practice.econsult_daily_cap
     if kind != "econsult" or not cap:
         return False
     start_of_day = _local_now().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -153,12 +153,18 @@ def request_status(token: str):  # type: ignore[no-untyped-def]
     if found is None:
         abort(404)
     practice = get_practice(get_db(), found.practice)
-    due = datetime.fromisoformat(found.due_at).astimezone(_local_now().tzinfo)
+    local = _local_now().tzinfo
+    due = datetime.fromisoformat(found.due_at).astimezone(local)
+    replies = [
+        (datetime.fromisoformat(m.created_at).astimezone(local), m.body)
+        for m in store.messages(get_db(), found.id)
+        if m.body
+    ]
     return render_template(
         "patient/status.html",
         practice=practice,
         item=found,
-        replies=[m for m in store.messages(get_db(), found.id) if m.body],
+        replies=replies,
         due=due,
         just_sent=request.args.get("sent") == "1",
         tree=None,

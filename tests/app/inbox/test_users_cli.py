@@ -30,38 +30,26 @@ def test_users_create_with_a_one_time_password(runner, db):
     assert "sam@example.nl" in runner.invoke(args=["users", "list"]).output
 
 
+def _create(practice: str, *extra: str) -> list[str]:
+    return [
+        "users",
+        "create",
+        "--email",
+        "a@b.nl",
+        "--name",
+        "A",
+        "--role",
+        "admin",
+        "--practice",
+        practice,
+        *extra,
+    ]
+
+
 def test_users_create_refuses_an_unknown_practice_and_a_short_password(runner):
-    unknown = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "a@b.nl",
-            "--name",
-            "A",
-            "--role",
-            "admin",
-            "--practice",
-            "nergens",
-        ]
-    )
+    unknown = runner.invoke(args=_create("nergens"))
     assert unknown.exit_code != 0 and "unknown practice" in unknown.output
-    short = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "a@b.nl",
-            "--name",
-            "A",
-            "--role",
-            "admin",
-            "--practice",
-            "de-linde",
-            "--password-stdin",
-        ],
-        input="short\n",
-    )
+    short = runner.invoke(args=_create("de-linde", "--password-stdin"), input="short\n")
     assert short.exit_code != 0 and "at least 12" in short.output
 
 
