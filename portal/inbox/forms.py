@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 ROUTE_CHOICES = [
-    ("emergency", _l("Emergency (112)")),
-    ("urgent", _l("Urgent (call now / huisartsenpost)")),
-    ("appointment", _l("Appointment")),
-    ("econsult", _l("E-consult")),
-    ("self_care", _l("Self-care")),
-    ("social_domain", _l("Social domain")),
+    SelectChoice("emergency", _l("Emergency (112)")),
+    SelectChoice("urgent", _l("Urgent (call now / huisartsenpost)")),
+    SelectChoice("appointment", _l("Appointment")),
+    SelectChoice("econsult", _l("E-consult")),
+    SelectChoice("self_care", _l("Self-care")),
+    SelectChoice("social_domain", _l("Social domain")),
 ]
-URGENCY_CHOICES = [(u, u) for u in ("U1", "U2", "U3", "U4", "U5")]
+URGENCY_CHOICES = [SelectChoice(u, u) for u in ("U1", "U2", "U3", "U4", "U5")]
 REROUTES = {
     "appointment": _l("Please call the practice to make an appointment."),
     "self_care": _l("You can take care of this yourself. The practice has put the advice on this page."),
@@ -32,7 +32,7 @@ class ReplyForm(FlaskForm):
 class RerouteForm(FlaskForm):
     target = RadioField(
         _l("Send the patient to"),
-        choices=[(key, key) for key in REROUTES],
+        choices=[SelectChoice(key, key) for key in REROUTES],
         validators=[InputRequired(_l("Choose where to send the patient."))],
     )
     note = TextAreaField(_l("Note for the patient (optional)"), validators=[Length(max=2000)])
