@@ -39,9 +39,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in test_config.items() if k not in setting_names})
 
-    from . import cli, errors, i18n, rulebook, security
+    from . import cli, contentlib, errors, i18n, rulebook, security
+    from .editor.routes import bp as editor_bp
     from .inbox.routes import bp as inbox_bp
     from .patient import requests as _patient_requests  # noqa: F401 (adds the request routes to patient_bp)
+    from .patient import selfhelp as _patient_selfhelp  # noqa: F401 (adds the self-help routes to patient_bp)
     from .patient.routes import bp as patient_bp
     from .staff.routes import bp as staff_bp
     from .storage import db
@@ -52,12 +54,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     rulebook.init_app(app)
+    contentlib.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(staff_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(editor_bp)
     app.register_blueprint(patient_bp)
     app.jinja_env.globals["static_url"] = _static_url
+    from .patient import labels
+
+    app.jinja_env.globals["labels"] = labels
 
     @app.get("/livez")
     def livez():  # type: ignore[no-untyped-def]

@@ -73,15 +73,18 @@ def demo_command() -> None:
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date for review-date warnings.")
 @with_appcontext
 def lint_command(paths: tuple[Path, ...], today: datetime | None) -> None:
-    """Check triage files: schema, references, reachability, cases, translations.
+    """Check triage trees, self-help pages and social maps (all of them without PATHS).
 
     Prints every problem as file:line: message. Exits 1 when there are errors.
     """
+    from .lint import lint_all
     from .triage.problems import errors
-    from .triage.rules import lint
 
-    targets = list(paths) or [Path(current_app.config["VOORDEUR"]["RULES_DIR"])]
-    problems = lint(targets, (today.date() if today else date.today()))
+    settings = current_app.config["VOORDEUR"]
+    rules_dir, content_dir = Path(settings["RULES_DIR"]), Path(settings["CONTENT_DIR"])
+    targets = list(paths) or [rules_dir, content_dir]
+    day = today.date() if today else date.today()
+    problems = lint_all(targets, day, rules_dir=rules_dir, content_dir=content_dir)
     for problem in problems:
         click.echo(str(problem))
     failed = errors(problems)

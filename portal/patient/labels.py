@@ -61,3 +61,23 @@ URGENCY_PREFIX = {
     "self_care": _l("Not urgent:"),
     "social_domain": _l("Not urgent:"),
 }
+
+THEMES = {
+    "head_and_neck": _l("Head and neck"),
+    "chest_and_breathing": _l("Chest and breathing"),
+    "belly": _l("Belly"),
+    "skin": _l("Skin"),
+    "muscles_and_joints": _l("Muscles and joints"),
+    "mind_and_sleep": _l("Feelings and sleep"),
+    "child": _l("Children"),
+    "money_and_home": _l("Money, home and help from the municipality"),
+    "general": _l("General"),
+}
+
+FEEDBACK_REASONS = {
+    "not_my_complaint": _l("It is not about my complaint"),
+    "too_hard": _l("It is hard to understand"),
+    "still_worried": _l("I am still worried"),
+    "want_to_see_doctor": _l("I want to see the doctor"),
+    "other": _l("Something else"),
+}

@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_htmx import make_response as htmx_response
 
+from ..contentlib import content
 from ..extensions import htmx
 from ..hours import is_open
 from ..i18n import current_locale
@@ -42,7 +43,6 @@ from ..triage.engine import (
 )
 from ..triage.model import Outcome, Tree
 from ..triage.search import order_key, search
-from . import labels
 from .forms import answers_from, page_form
 from .kinds import request_kind
 
@@ -261,11 +261,18 @@ def _outcome(practice: Practice, tree: Tree, run_id: str, answers: dict[str, str
     assert isinstance(outcome, Outcome)
     locale = current_locale()
     last_page = result.pages[-1] if result.pages else None
+    library = content()
+    municipality = library.municipality_named(practice.municipality)
     return render_template(
         "patient/outcome.html",
         practice=practice,
         tree=tree,
         run_id=run_id,
+        self_care_page=library.page(outcome.self_care_page, locale) if outcome.self_care_page else None,
+        municipality=municipality,
+        local_service=municipality.service(outcome.social_service)
+        if municipality and outcome.social_service
+        else None,
         request_kind=request_kind(outcome, practice, _local_now()),
         outcome=outcome,
         open_now=is_open(practice.opening_hours, _local_now()),
@@ -277,5 +284,4 @@ def _outcome(practice: Practice, tree: Tree, run_id: str, answers: dict[str, str
             run_id=run_id,
             page_id=last_page.id if last_page else EMERGENCY_PAGE_ID,
         ),
-        labels=labels,
     )

@@ -36,6 +36,8 @@ def _safe_next(target: str | None) -> str | None:
 def _home(staff) -> str:  # type: ignore[no-untyped-def]
     if staff.role in ("assistant", "admin") and staff.practices:
         return url_for("inbox.index", practice_slug=staff.practices[0])
+    if staff.role == "editor":
+        return url_for("editor.overview")
     return url_for("staff.account")
 
 

@@ -179,3 +179,23 @@ def _staff_requests_audit(db: Database) -> None:
         "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
         "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
     )
+
+
+@migrations(name="0003_page_feedback")
+def _page_feedback(db: Database) -> None:
+    # "Heeft deze informatie u geholpen?" — yes/no and a reason from a fixed list,
+    # never free text; linked to the anonymous routing record when the page was
+    # reached from a triage outcome.
+    db.execute(
+        """
+        CREATE TABLE page_feedback (
+            id INTEGER PRIMARY KEY,
+            page TEXT NOT NULL,
+            language TEXT NOT NULL,
+            run_id TEXT REFERENCES triage_runs(id),
+            helped INTEGER NOT NULL,
+            reason TEXT,
+            at TEXT NOT NULL
+        )
+        """
+    )

@@ -175,9 +175,16 @@ def _friendly(error: jsonschema.ValidationError) -> str:
 
 
 def validate_schema(path: Path, data: Any) -> list[Problem]:
-    """Every schema error, each with its line and the field it is about."""
+    """Every schema error of a triage file, each with its line and the field it is about."""
+    return validate_with(_validator(), path, data)
+
+
+def validate_with(
+    validator: jsonschema.Validator, path: Path, data: Any, line_offset: int = 0
+) -> list[Problem]:
+    """Every error ``validator`` finds, as Problems; ``line_offset`` for YAML embedded in a file."""
     problems = []
-    for error in _validator().iter_errors(data):
+    for error in validator.iter_errors(data):
         location = list(error.absolute_path)
         where = _dotted(location)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -185,7 +192,7 @@ def validate_schema(path: Path, data: Any) -> list[Problem]:
             extra = [key for key in error.instance if key not in allowed]
             location += extra[:1]  # point at the unexpected key itself
         prefix = f"{where}: " if where else ""
-        problems.append(Problem(path, line_of(data, location), prefix + _friendly(error)))
+        problems.append(Problem(path, line_of(data, location) + line_offset, prefix + _friendly(error)))
     return sorted(set(problems))
 
 

@@ -1,0 +1,1 @@
+"""The editors' workbench: what is live, what was refused and why, previews, diagrams, a simulator."""

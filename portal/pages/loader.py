@@ -1,0 +1,241 @@
+"""Read, check and render pages and social-map files.
+
+A page is ``<slug>.<language>.md``: YAML front matter (split off by
+python-frontmatter, parsed with the triage loader so every problem has a
+line), then Markdown rendered with Python-Markdown and sanitised with nh3 —
+no script, iframe, event handler or ``javascript:`` link survives.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import jsonschema
+import markdown
+import nh3
+
+from ..triage.loader import parse_yaml, validate_with
+from ..triage.model import Text
+from ..triage.problems import Problem, Severity
+from .model import OPTIONAL_SECTION, SAFETY_NET_INDEX, SECTIONS, Municipality, Page, Section, Service
+
+PAGE_NAME = re.compile(r"^(?P<slug>[a-z][a-z0-9_]{1,62})\.(?P<language>nl|en)\.md$")
+LINK = re.compile(r"\]\((?P<kind>pagina|triage):(?P<target>[a-z0-9_-]+)\)")
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h2",
+    "h3",
+    "blockquote",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "code",
+    "abbr",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
+
+
+@cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    text = resources.files("portal.pages").joinpath("schema", f"{name}.schema.json").read_text("utf-8")
+    return jsonschema.Draft202012Validator(
+        json.loads(text), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def schema(name: str) -> dict[str, Any]:
+    return _validator(name).schema
+
+
+def sanitise(rendered: str) -> str:
+    """Only plain text markup and safe links leave here."""
+    return nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def render_markdown(body: str) -> str:
+    """Markdown → sanitised HTML. Internal links become relative, so one rendering serves every practice."""
+    body = LINK.sub(lambda m: f"]({'../triage/' if m['kind'] == 'triage' else ''}{m['target']})", body)
+    return sanitise(markdown.markdown(body, extensions=["tables", "sane_lists"], output_format="html"))
+
+
+def _sections(body: str, language: str) -> tuple[tuple[Section, ...], str]:
+    required = SECTIONS[language]
+    parts = re.split(r"(?m)^## +(.+?)\s*$", body)
+    sections = []
+    for heading, text in zip(parts[1::2], parts[2::2], strict=True):
+        sections.append(
+            Section(
+                heading=heading,
+                html=render_markdown(text),
+                is_safety_net=heading == required[SAFETY_NET_INDEX],
+            )
+        )
+    plain = re.sub(r"[#*_>\[\]()`|-]", " ", body)
+    return tuple(sections), " ".join(plain.split())
+
+
+def _check_sections(path: Path, body: str, body_line: int, language: str) -> list[Problem]:
+    headings = [
+        (m.group(1).strip(), body[: m.start()].count("\n") + body_line)
+        for m in re.finditer(r"(?m)^## +(.+?)\s*$", body)
+    ]
+    names = [h for h, _line in headings]
+    required = list(SECTIONS[language])
+    problems = []
+    allowed = set(required) | {OPTIONAL_SECTION[language]}
+    for name, line in headings:
+        if name not in allowed:
+            problems.append(
+                Problem(path, line, f"unknown section '## {name}'; use {', '.join(sorted(allowed))}")
+            )
+    present = [n for n in names if n in required]
+    missing = [r for r in required if r not in names]
+    for name in missing:
+        problems.append(Problem(path, body_line, f"the section '## {name}' is missing"))
+    if not missing and present != required:
+        problems.append(
+            Problem(path, body_line, f"the sections must come in this order: {', '.join(required)}")
+        )
+    first_heading = re.search(r"(?m)^## ", body)
+    if body[: first_heading.start() if first_heading else len(body)].strip():
+        problems.append(
+            Problem(path, body_line, "text before the first section: start with '## " + required[0] + "'")
+        )
+    return problems
+
+
+def _links(path: Path, body: str, body_line: int) -> list[tuple[str, str, int]]:
+    return [(m["kind"], m["target"], body[: m.start()].count("\n") + body_line) for m in LINK.finditer(body)]
+
+
+def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list[tuple[str, str, int]]]:
+    """A page, its problems, and its internal links (kind, target, line) for cross-checks."""
+    name = PAGE_NAME.match(path.name)
+    if not name:
+        return None, [Problem(path, 1, "a page file is named <slug>.<nl|en>.md, e.g. keelpijn.nl.md")], []
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(path, 1, f"cannot read the file: {exc}")], []
+    if not text.startswith("---"):
+        return None, [Problem(path, 1, "the page must start with front matter between two '---' lines")], []
+    try:
+        front, body = frontmatter.YAMLHandler().split(text)
+    except ValueError:
+        return None, [Problem(path, 1, "the front matter is not closed with a '---' line")], []
+    data, problems = parse_yaml(path, front)
+    problems = [Problem(p.path, p.line + 1, p.message, p.severity) for p in problems]
+    if data is None:
+        return None, problems, []
+    problems += validate_with(_validator("page"), path, data, line_offset=1)
+    if problems:
+        return None, problems, []
+    body_line = front.count("\n") + 2
+    for field, expected in (("slug", name["slug"]), ("language", name["language"])):
+        if data[field] != expected:
+            line = data.key_lines[field] + 1
+            problems.append(
+                Problem(path, line, f"{field} is '{data[field]}' but the file name says '{expected}'")
+            )
+    problems += _check_sections(path, body, body_line, data["language"])
+    if date.fromisoformat(data["review_due"]) < today:
+        problems.append(
+            Problem(
+                path,
+                data.key_lines["review_due"] + 1,
+                f"review was due on {data['review_due']}",
+                Severity.WARNING,
+            )
+        )
+    links = _links(path, body, body_line)
+    if any(p.is_error for p in problems):
+        return None, problems, links
+    sections, plain = _sections(body, data["language"])
+    page = Page(
+        slug=data["slug"],
+        language=data["language"],
+        title=data["title"],
+        summary=data["summary"],
+        keywords=tuple(data["keywords"]),
+        synonyms=tuple(data.get("synonyms", [])),
+        theme=data["theme"],
+        related_trees=tuple(data.get("related_trees", [])),
+        related_outcomes=tuple(data.get("related_outcomes", [])),
+        sources=tuple(data["sources"]),
+        status=data["status"],
+        reviewer=data["reviewer"],
+        reviewed_on=date.fromisoformat(data["reviewed_on"]),
+        review_due=date.fromisoformat(data["review_due"]),
+        sections=sections,
+        body_text=html.unescape(plain),
+        path=path,
+    )
+    return page, problems, links
+
+
+def read_social_map(path: Path, today: date) -> tuple[Municipality | None, list[Problem]]:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(path, 1, f"cannot read the file: {exc}")]
+    data, problems = parse_yaml(path, text)
+    if data is None:
+        return None, problems
+    problems += validate_with(_validator("social_map"), path, data)
+    if problems:
+        return None, problems
+    if data["slug"] != path.stem:
+        problems.append(
+            Problem(path, data.key_lines["slug"], f"slug is '{data['slug']}' but the file is {path.name}")
+        )
+    types = [s["type"] for s in data["services"]]
+    for index, service_type in enumerate(types):
+        if types.index(service_type) != index:
+            line = data["services"].item_lines[index]
+            problems.append(Problem(path, line, f"service type '{service_type}' appears twice"))
+    if any(p.is_error for p in problems):
+        return None, problems
+    services = tuple(
+        Service(
+            type=s["type"],
+            name=s["name"],
+            what=Text(s["what"]["nl"], s["what"]["en"]),
+            how=Text(s["how"]["nl"], s["how"]["en"]),
+            phone=s.get("phone"),
+            address=s.get("address"),
+            web=s.get("web"),
+        )
+        for s in data["services"]
+    )
+    municipality = Municipality(
+        slug=data["slug"],
+        name=data["municipality"],
+        checked_on=date.fromisoformat(data["checked_on"]),
+        services=services,
+        path=path,
+    )
+    return municipality, problems

@@ -1,0 +1,98 @@
+"""Self-help pages and the social map, for patients."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+
+from ..contentlib import content
+from ..i18n import current_locale
+from ..pages.search import search_pages
+from ..rulebook import live_trees
+from ..storage.db import get_db
+from ..storage.feedback import REASONS, record_feedback
+from ..storage.routing import get_run
+from .routes import _now, _practice_or_404, bp
+
+
+@bp.get("/<practice_slug>/zelfhulp/")
+def selfhelp_index(practice_slug: str):  # type: ignore[no-untyped-def]
+    practice = _practice_or_404(practice_slug)
+    locale = current_locale()
+    pages = content().in_language(locale)
+    query = request.args.get("q", "").strip()[:100]
+    theme = request.args.get("thema")
+    results = search_pages(pages, query) if query else None
+    by_theme: dict[str, list] = {}
+    for page in pages:
+        by_theme.setdefault(page.theme, []).append(page)
+    return render_template(
+        "patient/selfhelp_index.html",
+        practice=practice,
+        query=query,
+        results=results,
+        by_theme=by_theme,
+        theme=theme if theme in by_theme else None,
+    )
+
+
+@bp.get("/<practice_slug>/zelfhulp/<slug>")
+def selfhelp_page(practice_slug: str, slug: str):  # type: ignore[no-untyped-def]
+    practice = _practice_or_404(practice_slug)
+    page = content().page(slug, current_locale())
+    if page is None:
+        abort(404)
+    run_id = request.args.get("run") if get_run(get_db(), request.args.get("run", "")) else None
+    return render_template(
+        "patient/selfhelp_page.html",
+        practice=practice,
+        page=page,
+        preview=False,
+        run_id=run_id,
+        trees=[live_trees()[t] for t in page.related_trees if t in live_trees()],
+        reasons=REASONS,
+        thanks=request.args.get("bedankt") == "1",
+        tree=None,
+    )
+
+
+@bp.post("/<practice_slug>/zelfhulp/<slug>/feedback")
+def selfhelp_feedback(practice_slug: str, slug: str):  # type: ignore[no-untyped-def]
+    practice = _practice_or_404(practice_slug)
+    page = content().page(slug, current_locale())
+    helped = request.form.get("helped")
+    reason = request.form.get("reason") or None
+    if page is None or helped not in ("yes", "no") or (reason is not None and reason not in REASONS):
+        abort(400)
+    run_id = request.form.get("run") or None
+    if run_id and get_run(get_db(), run_id) is None:
+        run_id = None
+    record_feedback(
+        get_db(),
+        page=page.slug,
+        language=page.language,
+        run_id=run_id,
+        helped=helped == "yes",
+        reason=reason if helped == "no" else None,
+        now=_now(),
+    )
+    return redirect(
+        url_for(".selfhelp_page", practice_slug=practice.slug, slug=page.slug, bedankt=1) + "#feedback", 303
+    )
+
+
+@bp.get("/<practice_slug>/sociale-kaart/")
+def social_map_index(practice_slug: str):  # type: ignore[no-untyped-def]
+    practice = _practice_or_404(practice_slug)
+    municipality = content().municipality_named(practice.municipality)
+    if municipality is None:
+        abort(404)
+    return redirect(url_for(".social_map", practice_slug=practice.slug, municipality=municipality.slug), 303)
+
+
+@bp.get("/<practice_slug>/sociale-kaart/<municipality>")
+def social_map(practice_slug: str, municipality: str):  # type: ignore[no-untyped-def]
+    practice = _practice_or_404(practice_slug)
+    found = content().municipalities.get(municipality)
+    if found is None:
+        abort(404)
+    return render_template("patient/social_map.html", practice=practice, municipality=found, tree=None)

@@ -1,0 +1,136 @@
+"""A tree as an SVG diagram, drawn on the server: questions → outcomes, coloured by urgency.
+
+Columns are the distance from ``start``; red-flag answers are red, dashed
+lines. Plain Python and escaped text: the SVG is safe to inline in a page.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .model import Outcome, Question, Tree
+
+BOX_WIDTH, BOX_HEIGHT = 200, 56
+COLUMN_GAP, ROW_GAP = 90, 24
+URGENCY_COLOURS = {"U1": "#b00020", "U2": "#c43d00", "U3": "#9a4400", "U4": "#0b4f8a", "U5": "#1f6b35"}
+
+
+def levels(tree: Tree) -> dict[str, int]:
+    """Each reachable node's column: questions by distance from start, all outcomes in the last
+    column (most urgent on top), so every arrow points right."""
+    level: dict[str, int] = {}
+    queue = [tree.start] + ([tree.outside_audience] if tree.outside_audience else [])
+    for node_id in queue:
+        level[node_id] = 0
+    outcomes: set[str] = set()
+    while queue:
+        node_id = queue.pop(0)
+        node = tree.nodes.get(node_id)
+        if isinstance(node, Outcome):
+            outcomes.add(node_id)
+            if node.raise_to:
+                outcomes.add(node.raise_to)
+            continue
+        if not isinstance(node, Question):
+            continue
+        for target in [a.next for a in node.answers if a.next] + ([node.skip_to] if node.skip_to else []):
+            if target in tree.nodes and target not in level:
+                level[target] = level[node_id] + 1
+                queue.append(target)
+    last = max((level[q] for q in level if q not in outcomes), default=0) + 1
+    return {**{q: c for q, c in level.items() if q not in outcomes}, **dict.fromkeys(outcomes, last)}
+
+
+def _urgency_rank(node: Question | Outcome) -> int:
+    return node.urgency.rank if isinstance(node, Outcome) else 0
+
+
+def _wrap(text: str, width: int = 28) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if len(line) + len(word) + 1 > width and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return lines[:2] if len(lines) <= 2 else [lines[0], lines[1][: width - 1] + "…"]
+
+
+def svg(tree: Tree, locale: str = "nl") -> str:
+    column = levels(tree)
+    rows: dict[int, list[str]] = {}
+    order = sorted(tree.nodes, key=lambda n: _urgency_rank(tree.nodes[n]))
+    for node_id in order:
+        if node_id in column:
+            rows.setdefault(column[node_id], []).append(node_id)
+    position = {
+        node_id: (c * (BOX_WIDTH + COLUMN_GAP) + 10, r * (BOX_HEIGHT + ROW_GAP) + 10)
+        for c, ids in rows.items()
+        for r, node_id in enumerate(ids)
+    }
+    width = (max(rows) + 1) * (BOX_WIDTH + COLUMN_GAP) + 20 if rows else 200
+    height = max(len(ids) for ids in rows.values()) * (BOX_HEIGHT + ROW_GAP) + 20 if rows else 100
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-labelledby="diagram-title">',
+        f'<title id="diagram-title">{escape(tree.title.get(locale))}: {len(tree.nodes)} nodes</title>',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
+        'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#4a4f54"/></marker></defs>',
+    ]
+    parts += _edges(tree, position)
+    for node_id, (x, y) in position.items():
+        parts.append(_box(tree.nodes[node_id], node_id, x, y, locale))
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _edges(tree: Tree, position: dict[str, tuple[int, int]]) -> list[str]:
+    parts = []
+    for node_id, (x, y) in position.items():
+        node = tree.nodes[node_id]
+        edges: list[tuple[str, str, bool]] = []
+        if isinstance(node, Question):
+            edges = [(a.next, a.value, a.red_flag) for a in node.answers if a.next]
+            if node.skip_to:
+                edges.append((node.skip_to, "(overgeslagen)", False))
+        elif isinstance(node, Outcome) and node.raise_to:
+            edges = [(node.raise_to, "risico ↑", False)]
+        for target, label, red in edges:
+            if target not in position:
+                continue
+            tx, ty = position[target]
+            x1, y1 = x + BOX_WIDTH, y + BOX_HEIGHT // 2
+            x2, y2 = tx, ty + BOX_HEIGHT // 2
+            if tx <= x:  # backwards or same column: draw below the boxes
+                x1, y1, x2, y2 = x + BOX_WIDTH // 2, y + BOX_HEIGHT, tx + BOX_WIDTH // 2, ty
+            style = (
+                ' stroke="#b00020" stroke-dasharray="6 3" stroke-width="2"' if red else ' stroke="#4a4f54"'
+            )
+            parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"{style} marker-end="url(#arrow)"/>')
+            parts.append(
+                f'<text x="{(x1 + x2) // 2}" y="{(y1 + y2) // 2 - 4}" font-size="11" text-anchor="middle" '
+                f'fill="{"#b00020" if red else "#0b0c0c"}">{escape(label)}</text>'
+            )
+    return parts
+
+
+def _box(node: Question | Outcome, node_id: str, x: int, y: int, locale: str) -> str:
+    if isinstance(node, Outcome):
+        fill, colour = URGENCY_COLOURS[node.urgency.value], "#ffffff"
+        heading = f"{node.urgency.value} · {node.route.value}"
+        text = node.title.get(locale)
+    else:
+        fill, colour = "#ffffff", "#0b0c0c"
+        heading = node_id + ("  ⚑" if node.has_red_flag else "")
+        text = node.text.get(locale)
+    lines = [_text(x + 8, y + 17, heading, colour, size=12, bold=True)]
+    lines += [_text(x + 8, y + 33 + i * 14, line, colour) for i, line in enumerate(_wrap(text))]
+    size = f'width="{BOX_WIDTH}" height="{BOX_HEIGHT}"'
+    rect = f'<rect x="{x}" y="{y}" {size} rx="6" fill="{fill}" stroke="#0b0c0c"/>'
+    return f'<g class="node" id="node-{escape(node_id)}">{rect}{"".join(lines)}</g>'
+
+
+def _text(x: int, y: int, text: str, colour: str, *, size: int = 11, bold: bool = False) -> str:
+    weight = ' font-weight="700"' if bold else ""
+    return f'<text x="{x}" y="{y}" font-size="{size}"{weight} fill="{colour}">{escape(text)}</text>'
