@@ -39,6 +39,8 @@ DEMO_PRACTICES = (
         hap_name="Huisartsenpost Kust en Haven (demo)",
         hap_phone="012 345 6899",
         opening_hours=WEEKDAYS_SPLIT,
+        # Het Anker also serves patients from Zuiderdam: they choose their municipality.
+        other_municipalities=("Zuiderdam (demo)",),
         is_demo=True,
     ),
 )

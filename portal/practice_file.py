@@ -34,6 +34,11 @@ PRACTICE_SCHEMA = {
         "hap_name": {"type": "string", "minLength": 2},
         "hap_phone": PHONE,
         "econsult_daily_cap": {"type": "integer", "minimum": 1},
+        "other_municipalities": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 2},
+            "uniqueItems": True,
+        },
         "opening_hours": {
             "type": "object",
             "additionalProperties": False,
@@ -67,6 +72,7 @@ def read_practices(path: Path) -> tuple[list[Practice], list[str]]:
         if errors:
             problems += [f"{where}: {message}" for message in errors]
             continue
+        entry["other_municipalities"] = tuple(entry.get("other_municipalities", ()))
         practices.append(Practice(**entry))
     slugs = [p.slug for p in practices]
     problems += [

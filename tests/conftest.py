@@ -45,10 +45,19 @@ def rules_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app_config(db_path: Path, rules_dir: Path, tmp_path: Path) -> dict:
+def content_copy(tmp_path: Path) -> Path:
+    """A private copy of content/ that a test may change or break."""
+    target = tmp_path / "content"
+    shutil.copytree(REPO / "content", target)
+    return target
+
+
+@pytest.fixture
+def app_config(db_path: Path, rules_dir: Path, content_copy: Path, tmp_path: Path) -> dict:
     return {
         "DATABASE": str(db_path),
         "RULES_DIR": str(rules_dir),
+        "CONTENT_DIR": str(content_copy),
         "SECRET_KEY": "test-secret",
         "CONFIG": None,
         "RULES_CHECK_SECONDS": 0,

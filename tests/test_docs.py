@@ -5,16 +5,20 @@ from __future__ import annotations
 import re
 import shutil
 
+import pytest
+
 from portal.cli import init_app
-from portal.triage.reference import field_reference_markdown
+from portal.triage.reference import REFERENCES
 from portal.triage.rules import lint
 from tests.conftest import REPO, RULES, TODAY
 
 
-def test_the_field_reference_matches_the_schema():
-    current = (REPO / "docs" / "authoring" / "tree-fields.md").read_text("utf-8")
-    assert current == field_reference_markdown(), (
-        "regenerate: python -m portal.triage.reference > docs/authoring/tree-fields.md"
+@pytest.mark.parametrize("kind", list(REFERENCES))
+def test_each_field_reference_matches_its_schema(kind):
+    name, generate = REFERENCES[kind]
+    current = (REPO / "docs" / "authoring" / name).read_text("utf-8")
+    assert current == generate(), (
+        f"regenerate: python -m portal.triage.reference {kind} > docs/authoring/{name}"
     )
 
 
@@ -43,3 +47,15 @@ def test_the_readme_quick_start_has_exactly_two_commands_and_ci_runs_the_second(
     assert len(blocks) == 2 and all("\n" not in block for block in blocks)
     assert "voordeur serve" in blocks[0] and "pytest" in blocks[1]
     assert "quickstart:test" in (REPO / ".ci" / "run").read_text("utf-8")
+
+
+def test_the_example_page_in_the_authoring_guide_passes_the_checks(tmp_path):
+    from portal.pages.library import ContentLibrary
+
+    guide = (REPO / "docs" / "authoring" / "self-help-pages.md").read_text("utf-8")
+    example = re.search(r"## An example\n\n```markdown\n(.*?)```", guide, re.S).group(1)
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    (tmp_path / "content" / "pages" / "oorpijn.nl.md").write_text(example, "utf-8")
+    library = ContentLibrary(tmp_path / "content")
+    library.refresh(TODAY, ["keelpijn", "hoesten", "buikpijn", "hoofdpijn", "zorgen"])
+    assert [str(p) for p in library.all_problems()] == []

@@ -147,17 +147,18 @@ def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list
         front, body = frontmatter.YAMLHandler().split(text)
     except ValueError:
         return None, [Problem(path, 1, "the front matter is not closed with a '---' line")], []
+    # The split keeps the newline after the opening '---', so front-matter lines
+    # are file lines, and the body starts on the closing '---' line.
     data, problems = parse_yaml(path, front)
-    problems = [Problem(p.path, p.line + 1, p.message, p.severity) for p in problems]
     if data is None:
         return None, problems, []
-    problems += validate_with(_validator("page"), path, data, line_offset=1)
+    problems += validate_with(_validator("page"), path, data)
     if problems:
         return None, problems, []
-    body_line = front.count("\n") + 2
+    body_line = front.count("\n") + 1
     for field, expected in (("slug", name["slug"]), ("language", name["language"])):
         if data[field] != expected:
-            line = data.key_lines[field] + 1
+            line = data.key_lines[field]
             problems.append(
                 Problem(path, line, f"{field} is '{data[field]}' but the file name says '{expected}'")
             )
@@ -166,7 +167,7 @@ def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list
         problems.append(
             Problem(
                 path,
-                data.key_lines["review_due"] + 1,
+                data.key_lines["review_due"],
                 f"review was due on {data['review_due']}",
                 Severity.WARNING,
             )

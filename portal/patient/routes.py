@@ -262,7 +262,9 @@ def _outcome(practice: Practice, tree: Tree, run_id: str, answers: dict[str, str
     locale = current_locale()
     last_page = result.pages[-1] if result.pages else None
     library = content()
-    municipality = library.municipality_named(practice.municipality)
+    served = [m for m in (library.municipality_named(name) for name in practice.municipalities) if m]
+    chosen = request.args.get("gemeente")
+    municipality = next((m for m in served if m.slug == chosen), served[0] if served else None)
     return render_template(
         "patient/outcome.html",
         practice=practice,
@@ -270,6 +272,7 @@ def _outcome(practice: Practice, tree: Tree, run_id: str, answers: dict[str, str
         run_id=run_id,
         self_care_page=library.page(outcome.self_care_page, locale) if outcome.self_care_page else None,
         municipality=municipality,
+        served=served,
         local_service=municipality.service(outcome.social_service)
         if municipality and outcome.social_service
         else None,

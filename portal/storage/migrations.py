@@ -199,3 +199,9 @@ def _page_feedback(db: Database) -> None:
         )
         """
     )
+
+
+@migrations(name="0004_practice_municipalities")
+def _practice_municipalities(db: Database) -> None:
+    # A practice may serve patients from several municipalities; the first is `municipality`.
+    db.execute("ALTER TABLE practices ADD COLUMN other_municipalities TEXT NOT NULL DEFAULT '[]'")

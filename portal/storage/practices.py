@@ -22,11 +22,18 @@ class Practice:
     municipality_phone: str = ""
     is_demo: bool = False
     econsult_daily_cap: int | None = None
+    other_municipalities: tuple[str, ...] = ()
+
+    @property
+    def municipalities(self) -> tuple[str, ...]:
+        """Every municipality the practice serves; the first is its own."""
+        return (self.municipality, *self.other_municipalities)
 
 
 def _row(practice: Practice) -> dict[str, Any]:
     row = asdict(practice)
     row["opening_hours"] = json.dumps(practice.opening_hours, sort_keys=True)
+    row["other_municipalities"] = json.dumps(list(practice.other_municipalities))
     row["is_demo"] = int(practice.is_demo)
     return row
 
@@ -34,6 +41,7 @@ def _row(practice: Practice) -> dict[str, Any]:
 def _practice(row: dict[str, Any]) -> Practice:
     row = dict(row)
     row["opening_hours"] = json.loads(row["opening_hours"])
+    row["other_municipalities"] = tuple(json.loads(row["other_municipalities"]))
     row["is_demo"] = bool(row["is_demo"])
     return Practice(**row)
 

@@ -1,8 +1,8 @@
-"""The field reference for editors, generated from the JSON Schema.
+"""Field references for editors, generated from the JSON Schemas.
 
-``docs/authoring/tree-fields.md`` is this function's output; a test fails when
-the schema changes and the document is not regenerated
-(``python -m portal.triage.reference > docs/authoring/tree-fields.md``).
+``docs/authoring/{tree,page,social-map}-fields.md`` are this module's output;
+a test fails when a schema changes and its document is not regenerated:
+``python -m portal.triage.reference trees|pages|social_map > docs/authoring/…``.
 """
 
 from __future__ import annotations
@@ -56,20 +56,60 @@ def _table(spec: dict[str, Any], definitions: dict[str, Any]) -> list[str]:
     return rows
 
 
-def field_reference_markdown() -> str:
-    full = schema()
-    definitions = full["$defs"]
+def reference_markdown(title: str, source: str, full: dict[str, Any], sections) -> str:  # type: ignore[no-untyped-def]
+    definitions = full.get("$defs", {})
     lines = [
-        "# Triage file fields",
+        f"# {title}",
         "",
-        "Generated from `portal/triage/schema/tree.schema.json` by `python -m portal.triage.reference`.",
+        f"Generated from `{source}` by `python -m portal.triage.reference`.",
         "Do not edit by hand: change the schema and regenerate.",
     ]
-    for title, name in SECTIONS:
+    for heading, name in sections:
         spec = full if name is None else definitions[name]
-        lines += ["", f"## {title}", "", spec.get("description", ""), "", *_table(spec, definitions)]
+        lines += ["", f"## {heading}", "", spec.get("description", ""), "", *_table(spec, definitions)]
     return "\n".join(lines) + "\n"
 
 
+def field_reference_markdown() -> str:
+    return reference_markdown(
+        "Triage file fields", "portal/triage/schema/tree.schema.json", schema(), SECTIONS
+    )
+
+
+def page_reference_markdown() -> str:
+    from ..pages.loader import schema as content_schema
+
+    return reference_markdown(
+        "Self-help page fields",
+        "portal/pages/schema/page.schema.json",
+        content_schema("page"),
+        (("Front matter", None),),
+    )
+
+
+def social_map_reference_markdown() -> str:
+    from ..pages.loader import schema as content_schema
+
+    full = content_schema("social_map")
+    service = {"$defs": full["$defs"], **full["properties"]["services"]["items"]}
+    return (
+        reference_markdown(
+            "Social map fields", "portal/pages/schema/social_map.schema.json", full, (("The file", None),)
+        )
+        + "\n"
+        + "\n".join(["## A service", "", *_table(service, full["$defs"])])
+        + "\n"
+    )
+
+
+REFERENCES = {
+    "trees": ("tree-fields.md", field_reference_markdown),
+    "pages": ("page-fields.md", page_reference_markdown),
+    "social_map": ("social-map-fields.md", social_map_reference_markdown),
+}
+
+
 if __name__ == "__main__":
-    print(field_reference_markdown(), end="")
+    import sys
+
+    print(REFERENCES[sys.argv[1] if len(sys.argv) > 1 else "trees"][1](), end="")

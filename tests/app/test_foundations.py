@@ -260,5 +260,8 @@ def test_the_wheel_contains_templates_static_files_translations_and_trees(tmp_pa
         "portal/triage/schema/tree.schema.json",
         "portal/triage_rules/_prelude.yaml",
         "portal/triage_rules/keelpijn.yaml",
+        "portal/pages/schema/page.schema.json",
+        "portal/content/pages/keelpijn.nl.md",
+        "portal/content/social_map/zuiderdam-demo.yaml",
     ]:
         assert expected in names, expected

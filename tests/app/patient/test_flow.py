@@ -205,7 +205,7 @@ def test_every_outcome_route_renders(client):
         "appointment": ("zorgen", [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "yes"}]),
     }
     expected = {
-        "social_domain": "Bel de gemeente Zuiderdam (demo)",
+        "social_domain": "Schuldhulp Zuiderdam",
         "econsult": "binnen één werkdag",
         "appointment": "de praktijkondersteuner GGZ",
     }

@@ -1,0 +1,81 @@
+"""The editors' workbench: who may use it, and what editors see there."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import gen_staff, login, soup, text
+
+PAGES = [
+    "/staff/editor/",
+    "/staff/editor/lint",
+    "/staff/editor/pages/keelpijn/nl",
+    "/staff/editor/trees/buikpijn/diagram",
+    "/staff/editor/trees/hoesten/simulate",
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [(None, 303), ("assistant", 403), ("evaluator", 403), ("editor", 200), ("admin", 200)],
+)
+def test_only_editors_and_admins_use_the_workbench(client, db, role, expected):
+    if role:
+        login(client, gen_staff(db, role=role))
+    for url in PAGES:
+        assert client.get(url).status_code == expected, url
+
+
+@pytest.fixture
+def editor(client, db):
+    login(client, gen_staff(db, role="editor"))
+    return client
+
+
+def test_the_overview_shows_what_is_live_and_why_a_file_was_refused(editor, rules_dir, content_copy):
+    tree = rules_dir / "hoesten.yaml"
+    tree.write_text(tree.read_text("utf-8").replace("next: urgent_now", "next: self_care", 1), "utf-8")
+    page = content_copy / "pages" / "oorpijn.nl.md"
+    page.write_text(page.read_text("utf-8").replace("theme: child", "theme: kind"), "utf-8")
+    overview = text(editor.get("/staff/editor/"))
+    assert "hoesten.yaml" in overview and "geweigerd: 1 fout" in overview
+    assert "patiënten krijgen de laatste goede versie" in overview
+    assert "red flag 'cannot_speak=yes' can end in 'self_care'" in overview
+    assert "oorpijn.nl.md" in overview and "'kind' is not allowed here" in overview
+    report = text(editor.get("/staff/editor/lint"))
+    assert "hoesten.yaml:" in report and "oorpijn.nl.md:" in report
+
+
+def test_the_preview_shows_the_saved_file_as_patients_will_see_it(editor, content_copy):
+    page = content_copy / "pages" / "hoesten.nl.md"
+    page.write_text(page.read_text("utf-8").replace("title: Hoesten", "title: Hoesten (nieuw)"), "utf-8")
+    preview = soup(editor.get("/staff/editor/pages/hoesten/nl"))
+    assert preview.h1.get_text() == "Hoesten (nieuw)"
+    assert preview.select_one("section.safety-net") is not None
+    assert editor.get("/staff/editor/pages/hoesten/de").status_code == 404
+
+
+def test_the_diagram_is_an_inline_svg_with_every_node(editor):
+    page = soup(editor.get("/staff/editor/trees/buikpijn/diagram"))
+    drawing = page.find("svg")
+    assert drawing["role"] == "img"
+    assert len(drawing.select("g.node")) == 11
+    assert drawing.find("line", attrs={"stroke": "#b00020"}) is not None  # a red flag
+
+
+def test_the_simulator_walks_a_persona_and_names_the_covering_case(editor):
+    base = "/staff/editor/trees/hoesten/simulate?who_for=child&age_band=child_1_4&sex=female"
+    page = text(editor.get(base + "&a_emergency_screen=none&a_cannot_speak=no"))
+    assert "Ademt uw kind sneller dan normaal" in page  # the children's question
+    page = text(editor.get(base + "&a_emergency_screen=none&a_cannot_speak=no&a_child_breathing=yes"))
+    assert "Uitkomst: urgent_now" in page
+    assert "Gedekt door scenario: “A child breathing fast with ribs pulling in means calling now”" in page
+    # A child coughing up blood: no case gives these answers.
+    page = text(
+        editor.get(
+            base + "&a_emergency_screen=none&a_cannot_speak=no&a_child_breathing=no&a_coughing_blood=yes"
+        )
+    )
+    assert "Uitkomst: urgent_today" in page
+    assert "Geen scenario dekt dit pad" in page
+    assert "Elke uitkomst heeft een scenario." in page

@@ -1,0 +1,63 @@
+"""An editor previews a page and walks the simulator; axe on workbench and self-help pages."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_inbox_browser import _create, _log_in
+from tests.browser.test_patient_browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def editor_page(browser, live_server):
+    _create(live_server, "redactie.e2e@example.nl", "editor")
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    _log_in(page, live_server.base, "redactie.e2e@example.nl")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Werkplaats")
+    return page
+
+
+def test_an_editor_previews_a_page_and_walks_the_simulator(editor_page: Page, live_server):
+    page = editor_page
+    page.goto(f"{live_server.base}/staff/editor/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Voorbeeld keelpijn.nl.md").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Keelpijn")
+    expect(page.locator("section.safety-net h2")).to_have_text("Wanneer contact opnemen met de praktijk?")
+    assert_accessible(page)
+
+    page.goto(f"{live_server.base}/staff/editor/trees/keelpijn/simulate")
+    page.get_by_label("Voor wie").select_option("self")
+    page.get_by_label("Leeftijdsgroep").select_option("adult_18_64")
+    page.get_by_label("Geslacht").select_option("female")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_label("Nee, geen van deze").check()
+    page.get_by_role("button", name="Volgende").click()
+    page.get_by_label("Ja").check()
+    page.get_by_role("button", name="Volgende").click()
+    expect(page.get_by_role("heading", name="Uitkomst: urgent_now — U2 · urgent")).to_be_visible()
+    expect(page.get_by_text("Gedekt door scenario", exact=False)).to_be_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/staff/editor/lint", "/staff/editor/trees/buikpijn/diagram"])
+def test_axe_finds_no_violations_on_workbench_pages(editor_page: Page, live_server, path):
+    editor_page.goto(live_server.base + path)
+    assert_accessible(editor_page)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/de-linde/zelfhulp/",
+        "/de-linde/zelfhulp/?q=keel",
+        "/de-linde/zelfhulp/geldzorgen",
+        "/het-anker/sociale-kaart/noordhaven-demo",
+    ],
+)
+def test_axe_finds_no_violations_on_self_help_pages(page: Page, live_server, path):
+    page.goto(live_server.base + path)
+    assert_accessible(page)
