@@ -22,7 +22,7 @@ import jsonschema
 import markdown
 import nh3
 
-from ..triage.loader import parse_yaml, validate_with
+from ..triage.loader import parse_yaml, read_text, validate_with
 from ..triage.model import Text
 from ..triage.problems import Problem, Severity
 from .model import OPTIONAL_SECTION, SAFETY_NET_INDEX, SECTIONS, Municipality, Page, Section, Service
@@ -137,10 +137,9 @@ def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list
     name = PAGE_NAME.match(path.name)
     if not name:
         return None, [Problem(path, 1, "a page file is named <slug>.<nl|en>.md, e.g. keelpijn.nl.md")], []
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(path, 1, f"cannot read the file: {exc}")], []
+    text, unreadable = read_text(path)
+    if text is None:
+        return None, unreadable, []
     if not text.startswith("---"):
         return None, [Problem(path, 1, "the page must start with front matter between two '---' lines")], []
     try:
@@ -199,10 +198,9 @@ def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list
 
 
 def read_social_map(path: Path, today: date) -> tuple[Municipality | None, list[Problem]]:
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(path, 1, f"cannot read the file: {exc}")]
+    text, unreadable = read_text(path)
+    if text is None:
+        return None, unreadable
     data, problems = parse_yaml(path, text)
     if data is None:
         return None, problems

@@ -316,12 +316,19 @@ def build_tree(path: Path, data: LineDict, prelude: Prelude) -> Tree:
     )
 
 
-def read_file(path: Path) -> tuple[LineDict | None, list[Problem]]:
-    """Read, parse and schema-check one file. Data is None when it cannot be built."""
+def read_text(path: Path) -> tuple[str | None, list[Problem]]:
+    """A content file's text, or the reason it cannot be read (as a Problem)."""
     try:
-        text = path.read_text("utf-8")
+        return path.read_text("utf-8"), []
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(path, 1, f"cannot read the file: {exc}")]
+
+
+def read_file(path: Path) -> tuple[LineDict | None, list[Problem]]:
+    """Read, parse and schema-check one file. Data is None when it cannot be built."""
+    text, problems = read_text(path)
+    if text is None:
+        return None, problems
     data, problems = parse_yaml(path, text)
     if data is None:
         return None, problems
