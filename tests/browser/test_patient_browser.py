@@ -112,7 +112,10 @@ def test_without_javascript_a_triage_still_completes(browser, server: str):
     choose(page, "Ik voel me alleen")
     next_page(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Meer contact met anderen")
-    expect(page.get_by_text("Bel de gemeente Noordhaven (demo)", exact=False)).to_be_visible()
+    expect(page.get_by_role("heading", name="Welzijn op Recept Noordhaven")).to_be_visible()
+    page.get_by_label("Uw gemeente").select_option("zuiderdam-demo")  # a plain GET form: no JavaScript needed
+    page.get_by_role("button", name="Toon").click()
+    expect(page.get_by_role("heading", name="Welzijn op Recept Zuiderdam")).to_be_visible()
     context.close()
 
 

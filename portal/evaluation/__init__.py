@@ -1,0 +1,1 @@
+"""Evaluation: how patient flow shifts, measured without personal data."""
