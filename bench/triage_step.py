@@ -135,9 +135,7 @@ def main() -> None:
             wrk(f"{base}/livez", 2, args.connections)  # warm up
             results = {
                 "minimal endpoint (/livez)": wrk(f"{base}/livez", args.seconds, args.connections),
-                "triage step, GET question page": wrk(
-                    url, args.seconds, args.connections, workdir / "get.lua"
-                ),
+                "triage step, GET question page": wrk(url, args.seconds, args.connections, workdir / "get.lua"),
                 "triage step, POST answer (write + 303)": wrk(
                     url, args.seconds, args.connections, workdir / "post.lua"
                 ),
@@ -152,9 +150,7 @@ def main() -> None:
     print(f"{'request':42} {'req/s':>9} {'p99':>9} {'of minimal':>11} {'non-2xx/3xx':>12}")
     for name, figures in results.items():
         share = figures["rate"] / baseline
-        print(
-            f"{name:42} {figures['rate']:9.0f} {figures['p99']:>9} {share:10.0%} {figures['non_2xx_3xx']:12d}"
-        )
+        print(f"{name:42} {figures['rate']:9.0f} {figures['p99']:>9} {share:10.0%} {figures['non_2xx_3xx']:12d}")
 
 
 if __name__ == "__main__":

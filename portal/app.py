@@ -41,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import cli, contentlib, errors, i18n, rulebook, security
     from .editor.routes import bp as editor_bp
+    from .evaluation.routes import bp as evaluation_bp
     from .inbox.routes import bp as inbox_bp
     from .patient import requests as _patient_requests  # noqa: F401 (adds the request routes to patient_bp)
     from .patient import selfhelp as _patient_selfhelp  # noqa: F401 (adds the self-help routes to patient_bp)
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(editor_bp)
+    app.register_blueprint(evaluation_bp)
     app.register_blueprint(patient_bp)
     app.jinja_env.globals["static_url"] = _static_url
     from .patient import labels

@@ -53,9 +53,13 @@ def migrate_command() -> None:
 
 
 @click.command("demo")
+@click.option("--sessions", type=int, default=0, help="Also add this many synthetic triages (for evaluation).")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed for the synthetic triages.")
 @with_appcontext
-def demo_command() -> None:
-    """Migrate and load the demo practices. Running it twice gives the same data."""
+def demo_command(sessions: int, seed: int) -> None:
+    """Migrate and load the demo practices (idempotent); --sessions adds synthetic routing data."""
+    import time
+
     from .demo import load_demo
 
     path = current_app.config["VOORDEUR"]["DATABASE"]
@@ -63,9 +67,27 @@ def demo_command() -> None:
     db = _db()
     try:
         slugs = load_demo(db)
+        click.echo(f"Demo practices in {path}: {', '.join(slugs)}")
+        if sessions:
+            started = time.monotonic()
+            _synthetic(db, slugs, sessions, seed)
+            click.echo(f"Added {sessions:,} synthetic triages in {time.monotonic() - started:.1f} s")
     finally:
         db.close()
-    click.echo(f"Demo practices in {path}: {', '.join(slugs)}")
+
+
+def _synthetic(db, practices: list[str], sessions: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+    from .evaluation.synthetic import ROW_COLUMNS, generate
+    from .rulebook import rules
+    from .storage import stats
+    from .storage.routing import insert_many
+
+    trees = rules().trees
+    rows = generate(trees, practices, sessions, end=date.today(), seed=seed)
+    with click.progressbar(length=sessions, label="Synthetic triages") as bar:
+        insert_many(db, ROW_COLUMNS, rows, progress=bar.update)
+    click.echo("Rebuilding the daily statistics …")
+    stats.rebuild(db)
 
 
 @click.command("lint")
@@ -148,9 +170,7 @@ def users_group() -> None:
 @click.option("--practice", "practices", multiple=True, required=True, help="Repeat for several practices.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
-def users_create_command(
-    email: str, name: str, role: str, practices: tuple[str, ...], password_stdin: bool
-) -> None:
+def users_create_command(email: str, name: str, role: str, practices: tuple[str, ...], password_stdin: bool) -> None:
     """Create a staff account. Without --password-stdin a one-time password is generated and shown once.
 
     The second factor (TOTP) is set up at the first login.

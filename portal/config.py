@@ -68,8 +68,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECURE_COOKIES",
         None,
-        "Send cookies only over HTTPS. Default: on in production, off "
-        "in development (so http://127.0.0.1 works).",
+        "Send cookies only over HTTPS. Default: on in production, off in development (so http://127.0.0.1 works).",
         _bool,
     ),
     Setting("MAX_CONTENT_LENGTH", 256 * 1024, "Largest request body in bytes; larger requests get 413.", int),
@@ -80,9 +79,7 @@ SETTINGS: tuple[Setting, ...] = (
         "A triage without activity for this long is marked abandoned by `voordeur sweep`.",
         int,
     ),
-    Setting(
-        "TIMEZONE", "Europe/Amsterdam", "Time zone of the practices: opening hours and 'open now' use it."
-    ),
+    Setting("TIMEZONE", "Europe/Amsterdam", "Time zone of the practices: opening hours and 'open now' use it."),
     Setting("RULES_CHECK_SECONDS", 2.0, "How often a worker looks for changed tree files.", float),
     Setting(
         "RETENTION_DAYS",
@@ -101,8 +98,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SMTP_HOST",
         None,
-        "Mail server for notifications. Without it no e-mail is sent; patients still see replies on their "
-        "status page.",
+        "Mail server for notifications. Without it no e-mail is sent; patients still see replies on their status page.",
     ),
     Setting("SMTP_PORT", 587, "Mail server port.", int),
     Setting("SMTP_USERNAME", None, "Mail server user name, if it needs one."),

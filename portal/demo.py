@@ -12,9 +12,7 @@ from sqlite_utils import Database
 from .storage.practices import Practice, save_practice
 
 WEEKDAYS_8_TO_17 = {day: [["08:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
-WEEKDAYS_SPLIT = {
-    day: [["08:00", "12:30"], ["13:30", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")
-}
+WEEKDAYS_SPLIT = {day: [["08:00", "12:30"], ["13:30", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 DEMO_PRACTICES = (
     Practice(

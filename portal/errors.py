@@ -17,10 +17,7 @@ def init_app(app: Flask) -> None:
     def csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
         return _page(
             _("Please try again"),
-            _(
-                "The page was open for a long time or cookies are blocked. Go back, "
-                "reload the page and send it again."
-            ),
+            _("The page was open for a long time or cookies are blocked. Go back, reload the page and send it again."),
             400,
         )
 

@@ -18,9 +18,7 @@ from .triage.rules import lint as lint_trees
 
 
 def is_content_path(path: Path) -> bool:
-    return path.suffix == ".md" or (
-        path.is_dir() and ((path / PAGES_DIR).is_dir() or (path / SOCIAL_MAP_DIR).is_dir())
-    )
+    return path.suffix == ".md" or (path.is_dir() and ((path / PAGES_DIR).is_dir() or (path / SOCIAL_MAP_DIR).is_dir()))
 
 
 def content_root(path: Path) -> Path:

@@ -75,7 +75,5 @@ def read_practices(path: Path) -> tuple[list[Practice], list[str]]:
         entry["other_municipalities"] = tuple(entry.get("other_municipalities", ()))
         practices.append(Practice(**entry))
     slugs = [p.slug for p in practices]
-    problems += [
-        f"{path}: slug '{s}' appears twice" for s in sorted({s for s in slugs if slugs.count(s) > 1})
-    ]
+    problems += [f"{path}: slug '{s}' appears twice" for s in sorted({s for s in slugs if slugs.count(s) > 1})]
     return (practices if not problems else []), problems

@@ -9,9 +9,7 @@ from tests.conftest import REPO
 
 
 def test_ruff_finds_nothing():
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "."], cwd=REPO, capture_output=True, text=True
-    )
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
 

@@ -17,9 +17,7 @@ from tests.conftest import REPO, RULES, TODAY
 def test_each_field_reference_matches_its_schema(kind):
     name, generate = REFERENCES[kind]
     current = (REPO / "docs" / "authoring" / name).read_text("utf-8")
-    assert current == generate(), (
-        f"regenerate: python -m portal.triage.reference {kind} > docs/authoring/{name}"
-    )
+    assert current == generate(), f"regenerate: python -m portal.triage.reference {kind} > docs/authoring/{name}"
 
 
 def test_the_readme_lists_every_command(app):

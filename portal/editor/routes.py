@@ -60,9 +60,7 @@ def overview():  # type: ignore[no-untyped-def]
         for path, found in sorted(library.problems.items())
         if path.suffix == ".yaml"
     ]
-    return _render(
-        "editor/overview.html", tree_rows=tree_rows, page_rows=page_rows, map_rows=map_rows, today=today
-    )
+    return _render("editor/overview.html", tree_rows=tree_rows, page_rows=page_rows, map_rows=map_rows, today=today)
 
 
 @bp.get("/lint")
@@ -152,10 +150,7 @@ def simulate(tree_id: str):  # type: ignore[no-untyped-def]
                 context["covering"] = [
                     r.case
                     for r in results
-                    if r.passed
-                    and r.outcome
-                    and r.outcome.id == result.step.id
-                    and _same_path(r.case.answers, answers)
+                    if r.passed and r.outcome and r.outcome.id == result.step.id and _same_path(r.case.answers, answers)
                 ]
     return _render("editor/simulate.html", **context)
 

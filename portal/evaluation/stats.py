@@ -121,8 +121,6 @@ def route_mix(counts: Mapping[str, int]) -> dict[str, float | None]:
 def suppress_rows(rows: Iterable[dict], count_field: str = "n") -> list[dict]:
     """Rows for an export: small cells keep their dimensions but lose their number."""
     return [
-        {**row, count_field: None, "suppressed": True}
-        if suppressed(row[count_field])
-        else {**row, "suppressed": False}
+        {**row, count_field: None, "suppressed": True} if suppressed(row[count_field]) else {**row, "suppressed": False}
         for row in rows
     ]

@@ -153,9 +153,7 @@ def claim(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
 
 def colleagues(practice_slug: str) -> list:
     """Staff who can work this practice's inbox."""
-    return [
-        s for s in list_staff(get_db()) if s.active and s.role in INBOX_ROLES and s.works_for(practice_slug)
-    ]
+    return [s for s in list_staff(get_db()) if s.active and s.role in INBOX_ROLES and s.works_for(practice_slug)]
 
 
 @bp.post("/<practice_slug>/requests/<int:request_id>/assign")

@@ -86,16 +86,12 @@ class ContentLibrary:
         for gone in set(self.problems) - set(page_files) - set(map_files):
             self.problems.pop(gone)
 
-    def _cross_check(
-        self, candidates: dict[Path, Page], links: dict[Path, list], tree_ids: frozenset[str]
-    ) -> None:
+    def _cross_check(self, candidates: dict[Path, Page], links: dict[Path, list], tree_ids: frozenset[str]) -> None:
         present = {(p.slug, p.language) for p in candidates.values()}
         for path, page in candidates.items():
             other = "en" if page.language == "nl" else "nl"
             if (page.slug, other) not in present:
-                self.problems[path].append(
-                    Problem(path, 1, f"there is no {other} version ({page.slug}.{other}.md)")
-                )
+                self.problems[path].append(Problem(path, 1, f"there is no {other} version ({page.slug}.{other}.md)"))
             for tree_id in page.related_trees:
                 if tree_ids and tree_id not in tree_ids:
                     self.problems[path].append(Problem(path, 1, f"related tree '{tree_id}' does not exist"))
@@ -103,13 +99,9 @@ class ContentLibrary:
             language = "en" if path.name.endswith(".en.md") else "nl"
             for kind, target, line in page_links:
                 if kind == "pagina" and (target, language) not in present:
-                    self.problems[path].append(
-                        Problem(path, line, f"the link to page '{target}' leads nowhere")
-                    )
+                    self.problems[path].append(Problem(path, line, f"the link to page '{target}' leads nowhere"))
                 if kind == "triage" and tree_ids and target not in tree_ids:
-                    self.problems[path].append(
-                        Problem(path, line, f"the link to triage '{target}' leads nowhere")
-                    )
+                    self.problems[path].append(Problem(path, line, f"the link to triage '{target}' leads nowhere"))
 
     def refused(self) -> dict[Path, list[Problem]]:
         return {p: errors(found) for p, found in self.problems.items() if errors(found)}

@@ -109,22 +109,16 @@ def _check_sections(path: Path, body: str, body_line: int, language: str) -> lis
     allowed = set(required) | {OPTIONAL_SECTION[language]}
     for name, line in headings:
         if name not in allowed:
-            problems.append(
-                Problem(path, line, f"unknown section '## {name}'; use {', '.join(sorted(allowed))}")
-            )
+            problems.append(Problem(path, line, f"unknown section '## {name}'; use {', '.join(sorted(allowed))}"))
     present = [n for n in names if n in required]
     missing = [r for r in required if r not in names]
     for name in missing:
         problems.append(Problem(path, body_line, f"the section '## {name}' is missing"))
     if not missing and present != required:
-        problems.append(
-            Problem(path, body_line, f"the sections must come in this order: {', '.join(required)}")
-        )
+        problems.append(Problem(path, body_line, f"the sections must come in this order: {', '.join(required)}"))
     first_heading = re.search(r"(?m)^## ", body)
     if body[: first_heading.start() if first_heading else len(body)].strip():
-        problems.append(
-            Problem(path, body_line, "text before the first section: start with '## " + required[0] + "'")
-        )
+        problems.append(Problem(path, body_line, "text before the first section: start with '## " + required[0] + "'"))
     return problems
 
 
@@ -158,9 +152,7 @@ def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list
     for field, expected in (("slug", name["slug"]), ("language", name["language"])):
         if data[field] != expected:
             line = data.key_lines[field]
-            problems.append(
-                Problem(path, line, f"{field} is '{data[field]}' but the file name says '{expected}'")
-            )
+            problems.append(Problem(path, line, f"{field} is '{data[field]}' but the file name says '{expected}'"))
     problems += _check_sections(path, body, body_line, data["language"])
     if date.fromisoformat(data["review_due"]) < today:
         problems.append(
@@ -208,9 +200,7 @@ def read_social_map(path: Path, today: date) -> tuple[Municipality | None, list[
     if problems:
         return None, problems
     if data["slug"] != path.stem:
-        problems.append(
-            Problem(path, data.key_lines["slug"], f"slug is '{data['slug']}' but the file is {path.name}")
-        )
+        problems.append(Problem(path, data.key_lines["slug"], f"slug is '{data['slug']}' but the file is {path.name}"))
     types = [s["type"] for s in data["services"]]
     for index, service_type in enumerate(types):
         if types.index(service_type) != index:

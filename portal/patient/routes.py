@@ -24,13 +24,14 @@ from flask import (
 from flask_htmx import make_response as htmx_response
 
 from ..contentlib import content
+from ..evaluation.stats import COUNTERFACTUALS
 from ..extensions import htmx
 from ..hours import is_open
 from ..i18n import current_locale
 from ..rulebook import live_trees
 from ..storage.db import get_db
 from ..storage.practices import Practice, get_practice, list_practices
-from ..storage.routing import Progress, Run, get_run, record_progress, start_run
+from ..storage.routing import Progress, Run, get_run, record_counterfactual, record_progress, start_run
 from ..triage.engine import (
     EMERGENCY_PAGE_ID,
     Page,
@@ -142,7 +143,7 @@ def resume(practice_slug: str, tree_id: str, run_id: str):  # type: ignore[no-un
 def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):  # type: ignore[no-untyped-def]
     practice, tree, run, result = _load_run(practice_slug, tree_id, run_id)
     if page_id == OUTCOME_PAGE:
-        return _outcome(practice, tree, run.id, run.answers, result)
+        return _outcome(practice, tree, run.id, run.answers, result, counterfactual=run.counterfactual)
     shown = _find_page(result, page_id)
     if shown is None:
         # Not on the path (any more): show where the patient really is.
@@ -158,6 +159,18 @@ def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):  # type: 
         record_progress(get_db(), run.id, _progress(new_result, answers), current_locale(), _now())
         return _after_answer(practice, tree, run.id, new_result, answers)
     return _render_page(practice, tree, run.id, result, shown, form)
+
+
+@bp.post("/<practice_slug>/triage/<tree_id>/<run_id>/uitkomst/alternatief")
+def counterfactual(practice_slug: str, tree_id: str, run_id: str):  # type: ignore[no-untyped-def]
+    """ "What would you have done without this website?" — once per triage, anonymous."""
+    practice, tree, run, result = _load_run(practice_slug, tree_id, run_id)
+    answer = request.form.get("alternatief")
+    if not result.finished or answer not in COUNTERFACTUALS:
+        abort(400)
+    record_counterfactual(get_db(), run.id, answer)
+    target = url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id, page_id=OUTCOME_PAGE)
+    return redirect(target + "#alternatief", 303)
 
 
 def _load_run(practice_slug: str, tree_id: str, run_id: str) -> tuple[Practice, Tree, Run, Walk]:
@@ -185,6 +198,7 @@ def _find_page(result: Walk, page_id: str) -> Page | None:
 
 def _progress(result: Walk, answers: dict[str, str]) -> Progress:
     step = result.step
+    questions = len(result.asked)
     if isinstance(step, Outcome):
         return Progress(
             answers=answers,
@@ -193,8 +207,9 @@ def _progress(result: Walk, answers: dict[str, str]) -> Progress:
             route=step.route.value,
             urgency=step.urgency.value,
             raised=result.raised,
+            questions=questions,
         )
-    return Progress(answers=answers, last_node=step.id)
+    return Progress(answers=answers, last_node=step.id, questions=questions)
 
 
 def _step_url(practice: Practice, tree: Tree, run_id: str, result: Walk) -> str:
@@ -221,18 +236,14 @@ def _previous_url(practice: Practice, tree: Tree, run_id: str | None, result: Wa
     index = next((i for i, p in enumerate(pages) if p.id == shown.id), 0)
     if index == 0 or run_id is None:
         return url_for(".start", practice_slug=practice.slug)
-    return url_for(
-        ".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=pages[index - 1].id
-    )
+    return url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=pages[index - 1].id)
 
 
 def _render_page(practice: Practice, tree: Tree, run_id: str | None, result: Walk, shown: Page, form):  # type: ignore[no-untyped-def]
     if run_id is None:
         action = url_for(".begin", practice_slug=practice.slug, tree_id=tree.id)
     else:
-        action = url_for(
-            ".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=shown.id
-        )
+        action = url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=shown.id)
     done, total = progress(tree, result)
     position = next((i for i, p in enumerate(result.pages) if p.id == shown.id), done)
     status = 422 if form.errors else 200
@@ -254,7 +265,14 @@ def _render_page(practice: Practice, tree: Tree, run_id: str | None, result: Wal
     )
 
 
-def _outcome(practice: Practice, tree: Tree, run_id: str, answers: dict[str, str], result: Walk):  # type: ignore[no-untyped-def]
+def _outcome(  # type: ignore[no-untyped-def]
+    practice: Practice,
+    tree: Tree,
+    run_id: str,
+    answers: dict[str, str],
+    result: Walk,
+    counterfactual: str | None = None,
+):
     if not result.finished:
         return redirect(_step_url(practice, tree, run_id, result), 303)
     outcome = result.step
@@ -271,11 +289,11 @@ def _outcome(practice: Practice, tree: Tree, run_id: str, answers: dict[str, str
         tree=tree,
         run_id=run_id,
         self_care_page=library.page(outcome.self_care_page, locale) if outcome.self_care_page else None,
+        counterfactual=counterfactual,
+        counterfactual_options=COUNTERFACTUALS,
         municipality=municipality,
         served=served,
-        local_service=municipality.service(outcome.social_service)
-        if municipality and outcome.social_service
-        else None,
+        local_service=municipality.service(outcome.social_service) if municipality and outcome.social_service else None,
         request_kind=request_kind(outcome, practice, _local_now()),
         outcome=outcome,
         open_now=is_open(practice.opening_hours, _local_now()),

@@ -38,6 +38,8 @@ def _home(staff) -> str:  # type: ignore[no-untyped-def]
         return url_for("inbox.index", practice_slug=staff.practices[0])
     if staff.role == "editor":
         return url_for("editor.overview")
+    if staff.role == "evaluator":
+        return url_for("evaluation.dashboard")
     return url_for("staff.account")
 
 

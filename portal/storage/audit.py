@@ -36,9 +36,7 @@ class AuditEntry:
 
 
 def _digest(prev_hash: str, at: str, staff_id, practice, request_id, action: str, result: str) -> str:  # type: ignore[no-untyped-def]
-    content = json.dumps(
-        [prev_hash, at, staff_id, practice, request_id, action, result], separators=(",", ":")
-    )
+    content = json.dumps([prev_hash, at, staff_id, practice, request_id, action, result], separators=(",", ":"))
     return hashlib.sha256(content.encode()).hexdigest()
 
 
@@ -87,9 +85,7 @@ def verify(db: Database) -> list[str]:
         if entry.id != previous_id + 1:
             problems.append(f"rows {previous_id + 1}–{entry.id - 1} are missing")
         if entry.prev_hash != prev_hash:
-            problems.append(
-                f"row {entry.id}: does not follow row {previous_id} (a row was removed or changed)"
-            )
+            problems.append(f"row {entry.id}: does not follow row {previous_id} (a row was removed or changed)")
         expected = _digest(
             entry.prev_hash,
             entry.at,

@@ -26,8 +26,7 @@ def record_feedback(
         raise ValueError(f"unknown reason {reason!r}")
     with immediate(db, durable=False):
         db.execute(
-            "INSERT INTO page_feedback (page, language, run_id, helped, reason, at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO page_feedback (page, language, run_id, helped, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
             [page, language, run_id, int(helped), reason, minute(now)],
         )
 

@@ -59,8 +59,7 @@ def _initial(db: Database) -> None:
     )
     db.execute("CREATE INDEX triage_runs_practice_started ON triage_runs (practice, started_at)")
     db.execute(
-        "CREATE INDEX triage_runs_open ON triage_runs (last_active_at) "
-        "WHERE finished_at IS NULL AND abandoned = 0"
+        "CREATE INDEX triage_runs_open ON triage_runs (last_active_at) WHERE finished_at IS NULL AND abandoned = 0"
     )
 
 
@@ -205,3 +204,52 @@ def _page_feedback(db: Database) -> None:
 def _practice_municipalities(db: Database) -> None:
     # A practice may serve patients from several municipalities; the first is `municipality`.
     db.execute("ALTER TABLE practices ADD COLUMN other_municipalities TEXT NOT NULL DEFAULT '[]'")
+
+
+@migrations(name="0005_evaluation")
+def _evaluation(db: Database) -> None:
+    db.execute("ALTER TABLE triage_runs ADD COLUMN questions INTEGER")
+    db.execute("ALTER TABLE triage_runs ADD COLUMN counterfactual TEXT")
+    db.execute("CREATE INDEX triage_runs_started ON triage_runs (started_at)")
+    db.execute("CREATE INDEX triage_runs_disposed ON triage_runs (disposition_at) WHERE final_route IS NOT NULL")
+    # Monthly figures from before go-live (nulmeting), entered or imported by evaluators.
+    db.execute(
+        """
+        CREATE TABLE baseline (
+            practice TEXT NOT NULL REFERENCES practices(slug),
+            month TEXT NOT NULL,
+            consults INTEGER NOT NULL,
+            phone_calls INTEGER NOT NULL,
+            econsults INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (practice, month)
+        )
+        """
+    )
+    # Daily rollups of the routing log: every dashboard view reads these, never the raw log.
+    db.execute(
+        """
+        CREATE TABLE stats_daily (
+            day TEXT NOT NULL, practice TEXT NOT NULL, tree_id TEXT NOT NULL, tree_version INTEGER NOT NULL,
+            route TEXT, urgency TEXT, state TEXT NOT NULL, second_contact INTEGER NOT NULL,
+            cap_redirected INTEGER NOT NULL, counterfactual TEXT, n INTEGER NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX stats_daily_day ON stats_daily (day, practice)")
+    db.execute(
+        "CREATE TABLE stats_questions (day TEXT NOT NULL, practice TEXT NOT NULL, tree_id TEXT NOT NULL, "
+        "questions INTEGER NOT NULL, minutes INTEGER NOT NULL, n INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX stats_questions_day ON stats_questions (day, practice)")
+    db.execute(
+        "CREATE TABLE stats_dropout (day TEXT NOT NULL, practice TEXT NOT NULL, tree_id TEXT NOT NULL, "
+        "tree_version INTEGER NOT NULL, last_node TEXT, n INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX stats_dropout_day ON stats_dropout (day, practice)")
+    db.execute(
+        "CREATE TABLE stats_disposition (day TEXT NOT NULL, practice TEXT NOT NULL, tree_id TEXT NOT NULL, "
+        "tree_version INTEGER NOT NULL, outcome_node TEXT NOT NULL, route TEXT NOT NULL, urgency TEXT NOT NULL, "
+        "final_route TEXT NOT NULL, final_urgency TEXT NOT NULL, n INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX stats_disposition_day ON stats_disposition (day, practice)")
+    db.execute("CREATE TABLE stats_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")

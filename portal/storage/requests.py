@@ -149,9 +149,7 @@ def for_practice(db: Database, practice: str, request_id: int) -> PracticeReques
     return _request(rows[0]) if rows else None
 
 
-def inbox(
-    db: Database, practice: str, *, kind: str | None = None, status: str | None = None
-) -> list[PracticeRequest]:
+def inbox(db: Database, practice: str, *, kind: str | None = None, status: str | None = None) -> list[PracticeRequest]:
     """Open requests by default, most urgent first, then oldest first."""
     where = ["practice = ?"]
     params: list[Any] = [practice]
@@ -168,9 +166,7 @@ def inbox(
 
 
 def status_counts(db: Database, practice: str) -> dict[str, int]:
-    rows = db.query(
-        "SELECT status, count(*) AS n FROM requests WHERE practice = ? GROUP BY status", [practice]
-    )
+    rows = db.query("SELECT status, count(*) AS n FROM requests WHERE practice = ? GROUP BY status", [practice])
     counts = dict.fromkeys(STATUSES, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
@@ -209,20 +205,14 @@ def reply(
             "INSERT INTO request_messages (request_id, staff_id, body, created_at) VALUES (?, ?, ?, ?)",
             [request.id, staff_id, body, _iso(now)],
         )
-        db.execute(
-            "UPDATE requests SET status = 'answered' WHERE id = ? AND status != 'closed'", [request.id]
-        )
+        db.execute("UPDATE requests SET status = 'answered' WHERE id = ? AND status != 'closed'", [request.id])
         audit(db, action=action, staff_id=staff_id, practice=request.practice, request_id=request.id, now=now)
 
 
-def close(
-    db: Database, request: PracticeRequest, staff_id: int, *, route: str, urgency: str, now: datetime
-) -> None:
+def close(db: Database, request: PracticeRequest, staff_id: int, *, route: str, urgency: str, now: datetime) -> None:
     """Close with the assistant's final disposition, stored beside the triage outcome."""
     with immediate(db):
-        db.execute(
-            "UPDATE requests SET status = 'closed', closed_at = ? WHERE id = ?", [_iso(now), request.id]
-        )
+        db.execute("UPDATE requests SET status = 'closed', closed_at = ? WHERE id = ?", [_iso(now), request.id])
         db.execute(
             "UPDATE triage_runs SET final_route = ?, final_urgency = ?, disposition_at = ? WHERE id = ?",
             [route, urgency, now.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), request.run_id],

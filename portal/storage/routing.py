@@ -51,6 +51,8 @@ class Run:
     final_route: str | None = None
     final_urgency: str | None = None
     disposition_at: str | None = None
+    questions: int | None = None
+    counterfactual: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Progress:
     route: str | None = None
     urgency: str | None = None
     raised: bool = False
+    questions: int = 0  # questions answered after choosing the complaint (patient burden)
 
 
 def new_run_id() -> str:
@@ -113,6 +116,7 @@ def _progress_columns(progress: Progress, now: datetime) -> dict[str, Any]:
         "age_band": progress.answers.get("age_band"),
         "sex": progress.answers.get("sex"),
         "last_node": progress.last_node,
+        "questions": progress.questions,
         "outcome_node": progress.outcome_node,
         "route": progress.route,
         "urgency": progress.urgency,
@@ -143,17 +147,50 @@ def sweep_abandoned(db: Database, now: datetime, idle: timedelta) -> int:
     """
     with immediate(db):
         cursor = db.execute(
-            "UPDATE triage_runs SET abandoned = 1 "
-            "WHERE finished_at IS NULL AND abandoned = 0 AND last_active_at <= ?",
+            "UPDATE triage_runs SET abandoned = 1 WHERE finished_at IS NULL AND abandoned = 0 AND last_active_at <= ?",
             [minute(now - idle)],
         )
     return cursor.rowcount
+
+
+def record_counterfactual(db: Database, run_id: str, answer: str) -> bool:
+    """Store "what would you have done without this website?" once; False if already answered."""
+    with immediate(db, durable=False):
+        cursor = db.execute(
+            "UPDATE triage_runs SET counterfactual = ? WHERE id = ? AND counterfactual IS NULL",
+            [answer, run_id],
+        )
+    return cursor.rowcount == 1
 
 
 def mark_cap_redirected(db: Database, run_id: str) -> None:
     """The e-consult cap sent this patient to other routes: evaluation counts it."""
     with immediate(db, durable=False):
         db.execute("UPDATE triage_runs SET cap_redirected = 1 WHERE id = ?", [run_id])
+
+
+def insert_many(db: Database, columns: tuple[str, ...], rows, chunk: int = 20_000, progress=None) -> int:  # type: ignore[no-untyped-def]
+    """Bulk insert synthetic routing records in one transaction (``voordeur demo --sessions``)."""
+    marks = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO triage_runs ({', '.join(columns)}) VALUES ({marks})"
+    total = 0
+    batch: list[tuple] = []
+    db.conn.execute("PRAGMA cache_size = -1048576")  # 1 GiB for this connection: random ids, big load
+    with immediate(db, durable=False):
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= chunk:
+                db.conn.executemany(sql, batch)
+                total += len(batch)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            db.conn.executemany(sql, batch)
+            total += len(batch)
+            if progress:
+                progress(len(batch))
+    return total
 
 
 def count_runs(db: Database, practice: str | None = None) -> int:

@@ -31,9 +31,7 @@ class Staff:
 def _load(db: Database, row: dict) -> Staff:
     practices = tuple(
         r["practice"]
-        for r in db.query(
-            "SELECT practice FROM staff_practices WHERE staff_id = ? ORDER BY practice", [row["id"]]
-        )
+        for r in db.query("SELECT practice FROM staff_practices WHERE staff_id = ? ORDER BY practice", [row["id"]])
     )
     return Staff(
         id=row["id"],
@@ -48,9 +46,7 @@ def _load(db: Database, row: dict) -> Staff:
     )
 
 
-def create_staff(
-    db: Database, *, email: str, name: str, role: str, practices: list[str], password_hash: str
-) -> Staff:
+def create_staff(db: Database, *, email: str, name: str, role: str, practices: list[str], password_hash: str) -> Staff:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     with immediate(db):

@@ -74,9 +74,7 @@ def check_prelude(prelude: Prelude, today: date) -> list[Problem]:
         if not isinstance(target, Outcome):
             problems.append(Problem(path, answer.line, f"'{answer.next}' is not an outcome of the prelude"))
         elif target.route not in (Route.EMERGENCY, Route.URGENT):
-            problems.append(
-                Problem(path, answer.line, "an emergency-screen answer may only lead to 112 or call-now")
-            )
+            problems.append(Problem(path, answer.line, "an emergency-screen answer may only lead to 112 or call-now"))
     for question_id in (*PROFILE_QUESTIONS, *RISK_QUESTIONS):
         question = prelude.question(question_id)
         for answer in question.answers:
@@ -96,14 +94,10 @@ def check_prelude(prelude: Prelude, today: date) -> list[Problem]:
     problems += _outcome_rules(prelude_probe_tree(prelude), outcomes)
     probe = prelude_probe_tree(prelude)
     results = run_cases(probe)
-    problems += [
-        Problem(path, r.case.line, f"case '{r.case.name}': {r.problem}") for r in results if not r.passed
-    ]
+    problems += [Problem(path, r.case.line, f"case '{r.case.name}': {r.problem}") for r in results if not r.passed]
     covered = covered_outcomes(results)
     problems += [
-        Problem(path, o.line, f"outcome '{o.id}' is not covered by any case")
-        for o in outcomes
-        if o.id not in covered
+        Problem(path, o.line, f"outcome '{o.id}' is not covered by any case") for o in outcomes if o.id not in covered
     ]
     for answer in screen.answers:
         if answer.next and not any(c.answers.get(EMERGENCY_SCREEN) == answer.value for c in prelude.cases):
@@ -133,13 +127,9 @@ def _references(tree: Tree) -> Iterator[Problem]:
             yield Problem(path, question.line, f"'{question.id}' skips to unknown node '{question.skip_to}'")
         for answer in question.answers:
             if answer.next is None:
-                yield Problem(
-                    path, answer.line, f"dead end: answer '{answer.value}' of '{question.id}' has no 'next'"
-                )
+                yield Problem(path, answer.line, f"dead end: answer '{answer.value}' of '{question.id}' has no 'next'")
             elif answer.next not in nodes:
-                yield Problem(
-                    path, answer.line, f"answer '{answer.value}' leads to unknown node '{answer.next}'"
-                )
+                yield Problem(path, answer.line, f"answer '{answer.value}' leads to unknown node '{answer.next}'")
             if answer.raises_urgency:
                 yield Problem(path, answer.line, "'raises_urgency' belongs in the prelude, not in a tree")
     for outcome in tree.outcomes():
@@ -150,9 +140,7 @@ def _references(tree: Tree) -> Iterator[Problem]:
             yield Problem(path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved for the prelude")
     for node_id in RESERVED_PAGE_IDS:
         if node_id in nodes:
-            yield Problem(
-                path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved: it is part of the portal's URLs"
-            )
+            yield Problem(path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved: it is part of the portal's URLs")
 
 
 def _edges(tree: Tree, node_id: str) -> list[str]:
@@ -174,9 +162,7 @@ def _reachability(tree: Tree) -> Iterator[Problem]:
         todo.extend(_edges(tree, node_id))
     for node_id in tree.nodes:
         if node_id not in seen:
-            yield Problem(
-                tree.path, tree.lines.get(node_id, 1), f"'{node_id}' cannot be reached from 'start'"
-            )
+            yield Problem(tree.path, tree.lines.get(node_id, 1), f"'{node_id}' cannot be reached from 'start'")
 
 
 def _cycles(tree: Tree) -> Iterator[Problem]:
@@ -210,9 +196,7 @@ def _outcome_rules(tree: Tree, outcomes: tuple[Outcome, ...]) -> Iterator[Proble
             allowed = ", ".join(sorted(ROUTE_URGENCIES[outcome.route]))
             yield Problem(*where, f"'{outcome.id}': route {outcome.route} needs urgency {allowed}")
         if outcome.route is not Route.EMERGENCY and outcome.safety_net is None:
-            yield Problem(
-                *where, f"'{outcome.id}' has no safety_net: say when to call the practice after all"
-            )
+            yield Problem(*where, f"'{outcome.id}' has no safety_net: say when to call the practice after all")
         if (outcome.route is Route.APPOINTMENT) != (outcome.appointment is not None):
             yield Problem(
                 *where,
@@ -232,9 +216,7 @@ def _outcome_rules(tree: Tree, outcomes: tuple[Outcome, ...]) -> Iterator[Proble
             elif target.urgency.rank >= outcome.urgency.rank:
                 yield Problem(*where, f"'{outcome.id}' raises to '{target.id}', which is not more urgent")
             elif target.raise_to:
-                yield Problem(
-                    *where, f"'{outcome.id}' raises to '{target.id}', which raises again: raise once"
-                )
+                yield Problem(*where, f"'{outcome.id}' raises to '{target.id}', which raises again: raise once")
 
 
 def _outcomes_from(tree: Tree, node_id: str) -> set[str]:
@@ -289,9 +271,7 @@ def _texts(tree: Tree) -> Iterator[Problem]:
 
 def _case_results(tree: Tree) -> list[Problem]:
     results = run_cases(tree)
-    problems = [
-        Problem(tree.path, r.case.line, f"case '{r.case.name}': {r.problem}") for r in results if not r.passed
-    ]
+    problems = [Problem(tree.path, r.case.line, f"case '{r.case.name}': {r.problem}") for r in results if not r.passed]
     covered = covered_outcomes(results)
     problems += [
         Problem(tree.path, outcome.line, f"outcome '{outcome.id}' is not covered by any case")

@@ -104,9 +104,7 @@ def _edges(tree: Tree, position: dict[str, tuple[int, int]]) -> list[str]:
             x2, y2 = tx, ty + BOX_HEIGHT // 2
             if tx <= x:  # backwards or same column: draw below the boxes
                 x1, y1, x2, y2 = x + BOX_WIDTH // 2, y + BOX_HEIGHT, tx + BOX_WIDTH // 2, ty
-            style = (
-                ' stroke="#b00020" stroke-dasharray="6 3" stroke-width="2"' if red else ' stroke="#4a4f54"'
-            )
+            style = ' stroke="#b00020" stroke-dasharray="6 3" stroke-width="2"' if red else ' stroke="#4a4f54"'
             parts.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"{style} marker-end="url(#arrow)"/>')
             parts.append(
                 f'<text x="{(x1 + x2) // 2}" y="{(y1 + y2) // 2 - 4}" font-size="11" text-anchor="middle" '

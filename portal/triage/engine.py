@@ -115,9 +115,7 @@ class _Walker:
                 return self._stop(profile_page)
             for question in profile_page.questions:
                 self._take(question, profile_page, record=False)
-            self.profile = Profile(
-                **{q: self.answers.get(q) or self.profile.value(q) for q in PROFILE_QUESTIONS}
-            )
+            self.profile = Profile(**{q: self.answers.get(q) or self.profile.value(q) for q in PROFILE_QUESTIONS})
             self.pages.append(profile_page)
 
         step = self._walk_tree()
@@ -184,9 +182,7 @@ class _Walker:
         assert isinstance(node, Outcome), f"'{node_id}' is not an outcome"
         return node
 
-    def _stop(
-        self, step: Page | Outcome, provisional: Outcome | None = None, *, raised: bool = False
-    ) -> Walk:
+    def _stop(self, step: Page | Outcome, provisional: Outcome | None = None, *, raised: bool = False) -> Walk:
         stray = [q for q in self.answers if q not in self.asked and not self._on_page(q, step)]
         if stray:
             raise AnswerNotOnPath(stray)
@@ -264,9 +260,7 @@ def _longest(tree: Tree, node_id: str, seen: frozenset[str]) -> int:
     return 1 + max((_longest(tree, t, seen) for t in targets), default=0)
 
 
-def answer_labels(
-    tree: Tree, walk_result: Walk, answers: Mapping[str, str], locale: str
-) -> list[tuple[str, str]]:
+def answer_labels(tree: Tree, walk_result: Walk, answers: Mapping[str, str], locale: str) -> list[tuple[str, str]]:
     """(question text, answer label) for every answered question, in order."""
     rows = []
     for page in walk_result.pages:

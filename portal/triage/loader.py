@@ -104,9 +104,7 @@ def schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    return jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def parse_yaml(path: Path, text: str) -> tuple[Any, list[Problem]]:
@@ -163,10 +161,7 @@ def _friendly(error: jsonschema.ValidationError) -> str:
             return "the Dutch text ('nl') is missing: every text needs Dutch and English"
         return f"'{missing}' is required here"
     if error.validator == "type" and isinstance(error.instance, bool):
-        return (
-            f"{error.instance!r} must be text: YAML reads a bare yes/no as true/false, "
-            'so put it in quotes ("yes")'
-        )
+        return f'{error.instance!r} must be text: YAML reads a bare yes/no as true/false, so put it in quotes ("yes")'
     if error.validator == "additionalProperties":
         return f"{error.message} (check the spelling of the field name)"
     if error.validator == "enum":
@@ -179,9 +174,7 @@ def validate_schema(path: Path, data: Any) -> list[Problem]:
     return validate_with(_validator(), path, data)
 
 
-def validate_with(
-    validator: jsonschema.Validator, path: Path, data: Any, line_offset: int = 0
-) -> list[Problem]:
+def validate_with(validator: jsonschema.Validator, path: Path, data: Any, line_offset: int = 0) -> list[Problem]:
     """Every error ``validator`` finds, as Problems; ``line_offset`` for YAML embedded in a file."""
     problems = []
     for error in validator.iter_errors(data):

@@ -71,9 +71,7 @@ def reference_markdown(title: str, source: str, full: dict[str, Any], sections) 
 
 
 def field_reference_markdown() -> str:
-    return reference_markdown(
-        "Triage file fields", "portal/triage/schema/tree.schema.json", schema(), SECTIONS
-    )
+    return reference_markdown("Triage file fields", "portal/triage/schema/tree.schema.json", schema(), SECTIONS)
 
 
 def page_reference_markdown() -> str:

@@ -55,9 +55,7 @@ def test_a_post_with_the_csrf_token_from_the_form_is_accepted(app_config):
     app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
     client = app.test_client()
     token = soup(client.get("/de-linde/triage/keelpijn")).find("input", {"name": "csrf_token"})["value"]
-    response = client.post(
-        "/de-linde/triage/keelpijn", data={"emergency_screen": "none", "csrf_token": token}
-    )
+    response = client.post("/de-linde/triage/keelpijn", data={"emergency_screen": "none", "csrf_token": token})
     assert response.status_code == 303
 
 
@@ -196,9 +194,7 @@ def test_the_dutch_catalogue_is_complete_and_compiled():
     po_path = REPO / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
     with po_path.open("rb") as handle:
         catalogue = read_po(handle)
-    untranslated = [
-        m.id for m in catalogue if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
-    ]
+    untranslated = [m.id for m in catalogue if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
     assert untranslated == []
     assert not [m.id for m in catalogue if m.id and m.fuzzy]
     with po_path.with_suffix(".mo").open("rb") as handle:

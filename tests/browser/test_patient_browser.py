@@ -31,9 +31,7 @@ def next_page(page: Page, *, moves_on: bool = True) -> None:
         expect(page.locator(".error-summary")).to_be_visible()
 
 
-def answer_profile(
-    page: Page, who: str = "Voor mezelf", age: str = "18 tot 65 jaar", sex: str = "Vrouw"
-) -> None:
+def answer_profile(page: Page, who: str = "Voor mezelf", age: str = "18 tot 65 jaar", sex: str = "Vrouw") -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Over wie gaat het?")
     choose(page, who)
     choose(page, age)
@@ -98,9 +96,7 @@ def test_without_javascript_a_triage_still_completes(browser, server: str):
     choose(page, "Nee, geen van deze")
     next_page(page)
     next_page(page, moves_on=False)  # nothing chosen: the error summary appears
-    expect(page).to_have_title(
-        "Fout: Over wie gaat het? – Zorgen over geld, alleen zijn of zorgen voor iemand"
-    )
+    expect(page).to_have_title("Fout: Over wie gaat het? – Zorgen over geld, alleen zijn of zorgen voor iemand")
     choose(page, "Voor mezelf")
     choose(page, "65 jaar of ouder")
     choose(page, "Man")

@@ -48,9 +48,7 @@ def test_the_core_imports_no_flask_and_no_database():
         "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlite_utils', 'sqlite3')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(RULES).parent
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(RULES).parent)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

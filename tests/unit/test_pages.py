@@ -46,9 +46,7 @@ def test_every_self_care_outcome_has_a_page_in_both_languages():
     book = RuleBook(REPO / "triage_rules")
     book.refresh(TODAY)
     library = _library(CONTENT)
-    pages = [
-        o.self_care_page for t in book.trees.values() for o in t.outcomes() if o.route.value == "self_care"
-    ]
+    pages = [o.self_care_page for t in book.trees.values() for o in t.outcomes() if o.route.value == "self_care"]
     assert pages and all(p for p in pages)
     for slug in pages:
         assert (slug, "nl") in library.pages and (slug, "en") in library.pages, slug
@@ -62,9 +60,7 @@ BROKEN = [
         "unknown section",
         id="renamed-safety-net",
     ),
-    pytest.param(
-        "theme: head_and_neck", "theme: keel", "theme: keel", "'keel' is not allowed here", id="bad-theme"
-    ),
+    pytest.param("theme: head_and_neck", "theme: keel", "theme: keel", "'keel' is not allowed here", id="bad-theme"),
     pytest.param(
         "title: Keelpijn",
         "title: Keelpijn\ncolour: red",
@@ -72,9 +68,7 @@ BROKEN = [
         "'colour' was unexpected",
         id="unknown-field",
     ),
-    pytest.param(
-        "slug: keelpijn", "slug: keel_pijn", "slug: keel_pijn", "the file name says", id="wrong-slug"
-    ),
+    pytest.param("slug: keelpijn", "slug: keel_pijn", "slug: keel_pijn", "the file name says", id="wrong-slug"),
     # PyYAML notices the unclosed list where the next key starts.
     pytest.param(
         "keywords: [keelpijn, keel, slikken, amandelen]",
@@ -116,8 +110,7 @@ def test_a_page_without_its_other_language_is_refused(content_dir):
     library = _library(content_dir)
     assert ("oorpijn", "nl") not in library.pages
     assert any(
-        "there is no en version" in p.message
-        for p in library.refused()[content_dir / "pages" / "oorpijn.nl.md"]
+        "there is no en version" in p.message for p in library.refused()[content_dir / "pages" / "oorpijn.nl.md"]
     )
 
 

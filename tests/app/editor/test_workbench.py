@@ -72,9 +72,7 @@ def test_the_simulator_walks_a_persona_and_names_the_covering_case(editor):
     assert "Gedekt door scenario: “A child breathing fast with ribs pulling in means calling now”" in page
     # A child coughing up blood: no case gives these answers.
     page = text(
-        editor.get(
-            base + "&a_emergency_screen=none&a_cannot_speak=no&a_child_breathing=no&a_coughing_blood=yes"
-        )
+        editor.get(base + "&a_emergency_screen=none&a_cannot_speak=no&a_child_breathing=no&a_coughing_blood=yes")
     )
     assert "Uitkomst: urgent_today" in page
     assert "Geen scenario dekt dit pad" in page

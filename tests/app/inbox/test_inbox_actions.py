@@ -94,9 +94,7 @@ def test_every_view_and_action_writes_an_audit_row(client, db, handled):
         "close:econsult:U5",
     ]
     assert all(s == staff.id for _a, _r, s in actions)
-    assert all(
-        r == item.id for a, r, _s in actions if a not in ("login:password", "login:totp", "view:inbox")
-    )
+    assert all(r == item.id for a, r, _s in actions if a not in ("login:password", "login:totp", "view:inbox"))
     assert audit.verify(db) == []
 
 

@@ -72,10 +72,7 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client, db
     staff = gen_staff(db)
     for _ in range(5):
         assert (
-            client.post(
-                "/staff/login", data={"email": staff.email, "password": "wrong password!"}
-            ).status_code
-            == 422
+            client.post("/staff/login", data={"email": staff.email, "password": "wrong password!"}).status_code == 422
         )
     response = client.post("/staff/login", data={"email": staff.email, "password": STAFF_PASSWORD})
     assert response.status_code == 422 and "Te veel pogingen" in text(response)

@@ -173,9 +173,7 @@ def test_a_proxy_is_reminded_to_answer_for_the_other_person(client):
         (datetime(2026, 12, 25, 10, 0, tzinfo=UTC), "De praktijk is nu dicht"),  # Christmas, a Friday
     ],
 )
-def test_the_urgent_route_names_the_practice_when_open_and_the_post_when_closed(
-    client, monkeypatch, moment, expected
-):
+def test_the_urgent_route_names_the_practice_when_open_and_the_post_when_closed(client, monkeypatch, moment, expected):
     monkeypatch.setattr("portal.patient.routes._now", lambda: moment)
     patient = Patient(client)
     patient.start("keelpijn")

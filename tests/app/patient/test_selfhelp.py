@@ -64,9 +64,7 @@ def test_a_self_care_outcome_links_to_its_page_and_feedback_joins_the_routing_re
 
 
 def test_feedback_takes_no_free_text(client, db):
-    response = client.post(
-        "/de-linde/zelfhulp/keelpijn/feedback", data={"helped": "no", "reason": "mijn naam is Anna"}
-    )
+    response = client.post("/de-linde/zelfhulp/keelpijn/feedback", data={"helped": "no", "reason": "mijn naam is Anna"})
     assert response.status_code == 400 and feedback_rows(db) == []
 
 

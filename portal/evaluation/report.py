@@ -1,0 +1,199 @@
+"""Assemble the dashboard's figures from the rollups, through the pure statistics functions.
+
+One function per block of the dashboard; each takes the database, the scope (a
+list of practice slugs) and the period, and returns plain data for the template
+and the exports. Suppression is applied here, before anything is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from ..storage import stats as store
+from ..workdays import working_hours_between
+from . import stats
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def previous(self) -> Period:
+        length = (self.end - self.start).days + 1
+        return Period(self.start - timedelta(days=length), self.start - timedelta(days=1))
+
+    @property
+    def bucket(self) -> str:
+        return "week" if (self.end - self.start).days <= 120 else "month"
+
+
+def overview(db: Database, scope: list[str], period: Period) -> dict:
+    routes = store.route_counts(db, scope, period.start, period.end)
+    previous = store.route_counts(db, scope, period.previous.start, period.previous.end)
+    states = store.state_counts(db, scope, period.start, period.end)
+    started = sum(states.values())
+    finished = states.get("finished", 0)
+    return {
+        "started": started,
+        "finished": finished,
+        "abandoned": states.get("abandoned", 0),
+        "change": stats.Change(finished, sum(previous.values())),
+        "routes": {r: routes.get(r, 0) for r in stats.ROUTES},
+        "mix": stats.route_mix(routes),
+        "previous_mix": stats.route_mix(previous),
+        "suppressed": stats.suppressed(finished),
+    }
+
+
+def per_complaint(db: Database, scope: list[str], period: Period) -> list[dict]:
+    rows = []
+    for tree_id, data in sorted(store.per_tree(db, scope, period.start, period.end).items()):
+        finished = data["finished"]
+        rows.append(
+            {
+                "tree": tree_id,
+                "started": data["started"] if not stats.suppressed(data["started"]) else None,
+                "finished": finished if not stats.suppressed(finished) else None,
+                "mix": stats.route_mix(data["routes"]),
+                "median_questions": None
+                if stats.suppressed(finished)
+                else stats.median_from_histogram(data["questions"]),
+                "median_minutes": None if stats.suppressed(finished) else stats.median_from_histogram(data["minutes"]),
+            }
+        )
+    return rows
+
+
+def funnel(db: Database, scope: list[str], period: Period) -> list[dict]:
+    return [row for row in store.dropout(db, scope, period.start, period.end) if not stats.suppressed(row["n"])][:15]
+
+
+def triage_vs_disposition(db: Database, scope: list[str], period: Period, tree_id: str | None = None) -> dict:
+    rows = store.dispositions(db, scope, period.start, period.end, tree_id)
+    matrix = stats.confusion((r["route"], r["urgency"], r["final_route"], r["final_urgency"], r["n"]) for r in rows)
+    by_node: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["tree_id"], r["tree_version"], r["outcome_node"])
+        entry = by_node.setdefault(key, {"n": 0, "under": 0, "over": 0})
+        entry["n"] += r["n"]
+        difference = int(r["urgency"][1]) - int(r["final_urgency"][1])
+        if difference > 0:
+            entry["under"] += r["n"]
+        elif difference < 0:
+            entry["over"] += r["n"]
+    nodes = sorted(
+        (
+            {"tree": k[0], "version": k[1], "node": k[2], **v}
+            for k, v in by_node.items()
+            if not stats.suppressed(v["n"])
+        ),
+        key=lambda e: (-e["under"] / e["n"], -e["n"]),
+    )
+    return {"matrix": matrix, "nodes": nodes[:15]}
+
+
+def signals(db: Database, scope: list[str], period: Period) -> dict:
+    rows = store.signals(db, scope, period.start, period.end)
+    total = sum(r["n"] for r in rows)
+    second = sum(r["n"] for r in rows if r["second_contact"])
+    answered = [r for r in rows if r["counterfactual"]]
+    counterfactuals = {c: sum(r["n"] for r in answered if r["counterfactual"] == c) for c in stats.COUNTERFACTUALS}
+    answered_total = sum(counterfactuals.values())
+    avoided = stats.avoided_contacts((r["route"], r["counterfactual"], r["n"]) for r in answered)
+    helped, feedback = store.helped(db, period.start, period.end)
+    per_complaint_route: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        counts = per_complaint_route.setdefault((r["tree_id"], r["route"]), [0, 0])
+        counts[0] += r["n"] if r["second_contact"] else 0
+        counts[1] += r["n"]
+    recontact = sorted(
+        (
+            {"tree": t, "route": route, "rate": stats.share(second_n, n), "n": n}
+            for (t, route), (second_n, n) in per_complaint_route.items()
+            if not stats.suppressed(n)
+        ),
+        key=lambda e: (e["tree"], stats.ROUTES.index(e["route"]) if e["route"] in stats.ROUTES else 99),
+    )
+    return {
+        "recontact": recontact,
+        "recontact_rate": stats.share(second, total),
+        "counterfactuals": counterfactuals if not stats.suppressed(answered_total) else None,
+        "answered": answered_total,
+        "avoided": avoided if not stats.suppressed(answered_total) else None,
+        # Extrapolated to every finished triage, from the share that answered.
+        "avoided_estimate": round(avoided / answered_total * total) if not stats.suppressed(answered_total) else None,
+        "helped_rate": stats.share(helped, feedback),
+        "feedback": feedback,
+        "cap_redirected": sum(r["n"] for r in rows if r["cap_redirected"]),
+    }
+
+
+def econsult_speed(db: Database, scope: list[str], period: Period, zone: ZoneInfo) -> dict:
+    rows = store.econsult_answers(db, scope, period.start, period.end)
+    answered = [r for r in rows if r["first_reply"]]
+    on_time = sum(1 for r in answered if r["first_reply"] <= r["due_at"])
+    hours = sorted(
+        round(
+            working_hours_between(
+                datetime.fromisoformat(r["created_at"]).astimezone(zone),
+                datetime.fromisoformat(r["first_reply"]).astimezone(zone),
+            )
+        )
+        for r in answered
+    )
+    histogram: dict[int, int] = {}
+    for h in hours:
+        histogram[h] = histogram.get(h, 0) + 1
+    return {
+        "total": len(rows),
+        "on_time_rate": stats.share(on_time, len(rows)),
+        "median_hours": None if stats.suppressed(len(answered)) else stats.median_from_histogram(histogram),
+    }
+
+
+def practice_comparison(db: Database, practices: list[str], period: Period) -> list[dict]:
+    rows = []
+    for slug in practices:
+        routes = store.route_counts(db, [slug], period.start, period.end)
+        total = sum(routes.values())
+        rows.append(
+            {
+                "practice": slug,
+                "finished": None if stats.suppressed(total) else total,
+                "mix": stats.route_mix(routes),
+            }
+        )
+    return rows
+
+
+def baseline_comparison(db: Database, scope: list[str], period: Period) -> dict:
+    rows = store.baseline(db, scope)
+    months = len({r["month"] for r in rows})
+    if not months:
+        return {"months": 0}
+    consults = sum(r["consults"] for r in rows) / months
+    calls = sum(r["phone_calls"] for r in rows) / months
+    days = (period.end - period.start).days + 1
+    routes = store.route_counts(db, scope, period.start, period.end)
+    per_month = {route: n * 30.4 / days for route, n in routes.items()}
+    return {
+        "months": months,
+        "consults_per_month": consults,
+        "calls_per_month": calls,
+        "digital_per_month": sum(per_month.get(r, 0) for r in ("self_care", "social_domain", "econsult")),
+        "rows": rows,
+    }
+
+
+def export(db: Database, scope: list[str], period: Period) -> list[dict]:
+    rows = store.export_rows(db, scope, period.start, period.end)
+    return [
+        {"period_start": period.start.isoformat(), "period_end": period.end.isoformat(), **row}
+        for row in stats.suppress_rows(rows)
+    ]

@@ -1,0 +1,240 @@
+"""Realistic synthetic routing data for demos and benchmarks (``voordeur demo --sessions N``).
+
+Paths come from the real trees (random walks through the engine), so every
+record is one the portal could have written. Volume follows the week (Monday
+morning peak, quiet weekends) and the season (more coughs in winter); some
+triages are abandoned on a real question; some get a final disposition that
+mostly agrees with the triage. Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from ..triage.engine import Page, walk
+from ..triage.model import AGE_BANDS, SEXES, Outcome, Tree
+
+TREE_WEIGHTS = {"keelpijn": 1.0, "hoesten": 1.3, "buikpijn": 0.9, "hoofdpijn": 0.8, "zorgen": 0.5}
+WINTER_TREES = {"hoesten": 0.8, "keelpijn": 0.4}
+WEEKDAY_WEIGHTS = (1.5, 1.1, 1.0, 1.0, 0.95, 0.35, 0.3)
+COUNTERFACTUAL_BY_ROUTE = {
+    "self_care": (("practice", 0.45), ("pharmacy", 0.2), ("nothing", 0.3), ("other", 0.05)),
+    "social_domain": (("practice", 0.5), ("nothing", 0.4), ("other", 0.1)),
+}
+DEFAULT_COUNTERFACTUAL = (("practice", 0.7), ("huisartsenpost", 0.15), ("nothing", 0.1), ("other", 0.05))
+
+
+@dataclass(frozen=True)
+class SamplePath:
+    answers: dict[str, str]
+    pages: tuple[str, ...]  # page ids in order, for abandoned triages
+    outcome: Outcome
+    questions: int
+    answers_json: str = ""  # serialised once: a million rows share a few hundred paths
+
+
+def sample_paths(tree: Tree, rng: random.Random, count: int = 120) -> list[SamplePath]:
+    paths = []
+    for _ in range(count):
+        answers: dict[str, str] = {}
+        for _step in range(60):
+            result = walk(tree, answers)
+            if isinstance(result.step, Outcome):
+                pages = tuple(p.id for p in result.pages)
+                paths.append(SamplePath(answers, pages, result.step, len(result.asked), json.dumps(answers)))
+                break
+            step = result.step
+            assert isinstance(step, Page)
+            for question in step.questions:
+                options = question.answers_for(result.profile)
+                if question.id == "emergency_screen":
+                    choice = "none" if rng.random() > 0.03 else rng.choice([a.value for a in options])
+                elif question.id == "age_band":
+                    choice = rng.choice(AGE_BANDS[1:]) if rng.random() > 0.02 else AGE_BANDS[0]
+                elif question.id == "sex":
+                    choice = rng.choice(SEXES)
+                else:
+                    weights = [0.25 if a.red_flag else 1.0 for a in options]
+                    choice = rng.choices([a.value for a in options], weights)[0]
+                answers[question.id] = choice
+    return paths
+
+
+def _day_weights(start: date, days: int, tree_ids: Sequence[str]) -> list[tuple[date, dict[str, float]]]:
+    result = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        winter = math.cos(2 * math.pi * (day.timetuple().tm_yday - 15) / 365)
+        weights = {
+            t: TREE_WEIGHTS.get(t, 0.6) * (1 + WINTER_TREES.get(t, 0) * winter) * WEEKDAY_WEIGHTS[day.weekday()]
+            for t in tree_ids
+        }
+        result.append((day, weights))
+    return result
+
+
+def _minute_of_day(day: date, rng: random.Random) -> int:
+    if day.weekday() == 0 and rng.random() < 0.4:
+        return int(rng.gauss(8.75 * 60, 40))  # Monday morning
+    return int(rng.triangular(6 * 60, 23 * 60, 10 * 60))
+
+
+def generate(
+    trees: dict[str, Tree],
+    practices: Sequence[str],
+    sessions: int,
+    *,
+    end: date,
+    days: int = 365,
+    seed: int = 7,
+) -> Iterator[tuple]:
+    """Rows for ``triage_runs`` (column order of ``ROW_COLUMNS``)."""
+    rng = random.Random(seed)
+    tree_ids = sorted(trees)
+    paths = {t: sample_paths(trees[t], rng) for t in tree_ids}
+    calendar = _day_weights(end - timedelta(days=days - 1), days, tree_ids)
+    day_totals = [sum(w.values()) for _d, w in calendar]
+    practice_weights = [1.0 / (i + 1) ** 0.3 for i in range(len(practices))]
+    chosen_days = rng.choices(range(len(calendar)), day_totals, k=sessions)
+    tree_weights = [[weights[t] for t in tree_ids] for _day, weights in calendar]
+    midnight = [datetime(d.year, d.month, d.day, tzinfo=UTC) for d, _w in calendar]
+    for index in chosen_days:
+        day = calendar[index][0]
+        tree_id = rng.choices(tree_ids, tree_weights[index])[0]
+        path = rng.choice(paths[tree_id])
+        minute = min(max(_minute_of_day(day, rng), 0), 24 * 60 - 5)
+        started = midnight[index] + timedelta(minutes=minute)
+        yield _row(rng, trees[tree_id], rng.choices(practices, practice_weights)[0], path, started)
+
+
+ROW_COLUMNS = (
+    "id",
+    "practice",
+    "tree_id",
+    "tree_version",
+    "prelude_version",
+    "locale",
+    "who_for",
+    "age_band",
+    "sex",
+    "answers",
+    "last_node",
+    "outcome_node",
+    "route",
+    "urgency",
+    "raised",
+    "started_at",
+    "last_active_at",
+    "finished_at",
+    "abandoned",
+    "final_route",
+    "final_urgency",
+    "disposition_at",
+    "questions",
+    "counterfactual",
+)
+
+
+def _minute_text(moment: datetime) -> str:
+    """'YYYY-MM-DD HH:MM' without strftime, which dominated the generator's profile."""
+    return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d}"
+
+
+def _row(rng: random.Random, tree: Tree, practice: str, path: SamplePath, started: datetime) -> tuple:
+    run_id = f"{rng.getrandbits(128):032x}"
+    start_text = _minute_text(started)
+    answers = path.answers
+    if rng.random() < 0.11 and len(path.pages) > 1:  # abandoned halfway
+        stop = rng.randrange(1, len(path.pages))
+        kept = _answers_before(path, stop)
+        return (
+            run_id,
+            practice,
+            tree.id,
+            tree.version,
+            tree.prelude.version,
+            "nl",
+            kept.get("who_for"),
+            kept.get("age_band"),
+            kept.get("sex"),
+            json.dumps(kept),
+            path.pages[stop],
+            None,
+            None,
+            None,
+            0,
+            start_text,
+            start_text,
+            None,
+            1,
+            None,
+            None,
+            None,
+            len(kept),
+            None,
+        )
+    outcome = path.outcome
+    finished = started + timedelta(minutes=min(int(rng.lognormvariate(1.1, 0.6)), 60))
+    final_route = final_urgency = disposed = None
+    if outcome.route.value in ("econsult", "appointment", "social_domain", "urgent") and rng.random() < 0.6:
+        final_route, final_urgency = _disposition(rng, outcome)
+        disposed = _minute_text(finished + timedelta(hours=rng.randint(1, 30)))
+    counterfactual = None
+    if rng.random() < 0.4:
+        options = COUNTERFACTUAL_BY_ROUTE.get(outcome.route.value, DEFAULT_COUNTERFACTUAL)
+        counterfactual = rng.choices([o for o, _w in options], [w for _o, w in options])[0]
+    return (
+        run_id,
+        practice,
+        tree.id,
+        tree.version,
+        tree.prelude.version,
+        rng.choice(("nl", "nl", "nl", "en")),
+        answers.get("who_for"),
+        answers.get("age_band"),
+        answers.get("sex"),
+        path.answers_json,
+        outcome.id,
+        outcome.id,
+        outcome.route.value,
+        outcome.urgency.value,
+        0,
+        start_text,
+        _minute_text(finished),
+        _minute_text(finished),
+        0,
+        final_route,
+        final_urgency,
+        disposed,
+        path.questions,
+        counterfactual,
+    )
+
+
+def _answers_before(path: SamplePath, stop: int) -> dict[str, str]:
+    from ..triage.model import PROFILE_QUESTIONS
+
+    kept: dict[str, str] = {}
+    page_questions = {"emergency": ("emergency_screen",), "profile": PROFILE_QUESTIONS}
+    for page_id in path.pages[:stop]:
+        for question_id in page_questions.get(page_id, (page_id,)):
+            if question_id in path.answers:
+                kept[question_id] = path.answers[question_id]
+    return kept
+
+
+def _disposition(rng: random.Random, outcome: Outcome) -> tuple[str, str]:
+    rank = outcome.urgency.rank
+    roll = rng.random()
+    if roll < 0.78:
+        return outcome.route.value, outcome.urgency.value
+    if roll < 0.92 and rank < 5:  # over-triage: less urgent in the end
+        return ("econsult" if rank >= 3 else "appointment"), f"U{rank + 1}"
+    if rank > 2:  # under-triage
+        return ("appointment" if rank > 3 else "urgent"), f"U{rank - 1}"
+    return outcome.route.value, outcome.urgency.value
