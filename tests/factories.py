@@ -120,3 +120,29 @@ def send_econsult(client, practice: str = "de-linde", **overrides):
     patient = econsult_run(client, practice)
     response = client.post(request_url(patient), data={**ECONSULT_FORM, **overrides})
     return patient, response
+
+
+def self_care_run(client, practice: str = "de-linde") -> Patient:
+    """A finished sore-throat triage that ends in self-care."""
+    patient = Patient(client, practice=practice)
+    patient.start("keelpijn")
+    patient.answer(**ADULT_WOMAN)
+    for question in ("breathing_or_drooling", "mouth_or_swelling", "very_ill"):
+        patient.answer(**{question: "no"})
+    patient.answer(duration="under_1_week")
+    patient.answer(**NO_RISK)
+    return patient
+
+
+def worries_run(
+    client, practice: str = "de-linde", *, low_mood: str = "no", topic: str | None = None, profile=ADULT_WOMAN
+) -> Patient:
+    """The worries tree: low mood 'yes' ends at the POH-GGZ, otherwise a topic picks the social service."""
+    patient = Patient(client, practice=practice)
+    patient.start("zorgen")
+    patient.answer(**profile)
+    patient.answer(dark_thoughts="no")
+    patient.answer(low_mood=low_mood)
+    if topic:
+        patient.answer(topic=topic)
+    return patient

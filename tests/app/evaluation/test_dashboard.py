@@ -11,7 +11,7 @@ import pytest
 
 from portal.storage import stats
 from portal.storage.routing import get_run
-from tests.factories import ADULT_WOMAN, NO_RISK, Patient, gen_staff, login, soup, text
+from tests.factories import gen_staff, login, self_care_run, soup, text
 
 PERSONAL = {"name", "birth_date", "phone", "email", "message", "contact_name", "id", "run_id", "answers", "ip"}
 
@@ -136,13 +136,7 @@ def test_the_yearly_report_is_printable(evaluator, synthetic):
 
 
 def test_the_counterfactual_question_is_asked_once_and_stored_anonymously(client, db):
-    patient = Patient(client)
-    patient.start("keelpijn")
-    patient.answer(**ADULT_WOMAN)
-    for question in ("breathing_or_drooling", "mouth_or_swelling", "very_ill"):
-        patient.answer(**{question: "no"})
-    patient.answer(duration="under_1_week")
-    patient.answer(**NO_RISK)
+    patient = self_care_run(client)
     page = soup(patient.page())
     assert page.find(id="alternatief-h").get_text() == "Wat had u gedaan als deze website er niet was?"
     url = patient.url + "/alternatief"

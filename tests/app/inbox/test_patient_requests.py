@@ -16,6 +16,7 @@ from tests.factories import (
     send_econsult,
     soup,
     text,
+    worries_run,
 )
 
 MONDAY_MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -87,11 +88,7 @@ def test_alarm_words_interrupt_once_and_the_warning_is_stored(client, db):
 
 
 def test_an_appointment_request_carries_the_triage_suggestion(client, db):
-    patient = Patient(client)
-    patient.start("zorgen")
-    patient.answer(**ADULT_MAN)
-    patient.answer(dark_thoughts="no")
-    patient.answer(low_mood="yes")
+    patient = worries_run(client, low_mood="yes", profile=ADULT_MAN)
     form = {**ECONSULT_FORM, "message": "", "dayparts": ["morning"], "idempotency_key": "appt"}
     missing = client.post(request_url(patient), data={k: v for k, v in form.items() if k != "dayparts"})
     assert missing.status_code == 422 and "Kies wanneer u kunt komen" in text(missing)
@@ -107,12 +104,7 @@ def test_an_appointment_request_carries_the_triage_suggestion(client, db):
 
 
 def test_a_social_referral_needs_consent(client, db):
-    patient = Patient(client)
-    patient.start("zorgen")
-    patient.answer(**ADULT_MAN)
-    patient.answer(dark_thoughts="no")
-    patient.answer(low_mood="no")
-    patient.answer(topic="money")
+    patient = worries_run(client, topic="money", profile=ADULT_MAN)
     form = {**ECONSULT_FORM, "message": "", "idempotency_key": "social"}
     assert client.post(request_url(patient), data=form).status_code == 422
     assert client.post(request_url(patient), data={**form, "consent": "y"}).status_code == 303
@@ -162,11 +154,7 @@ def test_a_status_token_opens_one_request_only(client):
 
 def test_every_choice_on_the_request_form_has_a_value_and_a_label(client):
     # Regression: choices given as tuples rendered as empty radio buttons (found by axe).
-    patient = Patient(client)
-    patient.start("zorgen")
-    patient.answer(**ADULT_MAN)
-    patient.answer(dark_thoughts="no")
-    patient.answer(low_mood="yes")
+    patient = worries_run(client, low_mood="yes", profile=ADULT_MAN)
     page = soup(client.get(request_url(patient)))
     inputs = page.select("input.choice__input")
     assert len(inputs) == 6  # three for whom, three day parts

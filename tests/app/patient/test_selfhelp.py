@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.storage.feedback import feedback_rows
-from tests.factories import ADULT_WOMAN, NO_RISK, Patient, soup, text
+from tests.factories import self_care_run, soup, text, worries_run
 
 
 def test_the_self_help_index_searches_and_browses_by_theme(client):
@@ -31,19 +31,8 @@ def test_an_unknown_page_is_404(client):
     assert client.get("/de-linde/zelfhulp/bestaat_niet").status_code == 404
 
 
-def _self_care(client) -> Patient:
-    patient = Patient(client)
-    patient.start("keelpijn")
-    patient.answer(**ADULT_WOMAN)
-    for question in ("breathing_or_drooling", "mouth_or_swelling", "very_ill"):
-        patient.answer(**{question: "no"})
-    patient.answer(duration="under_1_week")
-    patient.answer(**NO_RISK)
-    return patient
-
-
 def test_a_self_care_outcome_links_to_its_page_and_feedback_joins_the_routing_record(client, db):
-    patient = _self_care(client)
+    patient = self_care_run(client)
     link = soup(patient.page()).select_one('a[href*="/zelfhulp/keelpijn"]')
     assert link["href"].endswith(f"?run={patient.run_id}")
     page = soup(client.get(link["href"]))
@@ -70,12 +59,7 @@ def test_feedback_takes_no_free_text(client, db):
 
 def test_a_social_outcome_shows_the_service_of_the_practices_municipality(client):
     for practice, service in (("de-linde", "Schuldhulp Zuiderdam"), ("het-anker", "Schuldhulp Noordhaven")):
-        patient = Patient(client, practice=practice)
-        patient.start("zorgen")
-        patient.answer(**ADULT_WOMAN)
-        patient.answer(dark_thoughts="no")
-        patient.answer(low_mood="no")
-        patient.answer(topic="money")
+        patient = worries_run(client, practice=practice, topic="money")
         assert service in text(patient.page())
 
 
@@ -97,12 +81,7 @@ def test_a_changed_page_is_picked_up_and_a_broken_one_keeps_the_last_good_versio
 
 
 def test_a_practice_serving_two_municipalities_lets_the_patient_choose(client):
-    patient = Patient(client, practice="het-anker")
-    patient.start("zorgen")
-    patient.answer(**ADULT_WOMAN)
-    patient.answer(dark_thoughts="no")
-    patient.answer(low_mood="no")
-    patient.answer(topic="lonely")
+    patient = worries_run(client, practice="het-anker", topic="lonely")
     page = soup(patient.page())
     options = [o["value"] for o in page.select("select#gemeente option")]
     assert options == ["noordhaven-demo", "zuiderdam-demo"]
@@ -113,12 +92,7 @@ def test_a_practice_serving_two_municipalities_lets_the_patient_choose(client):
 
 def test_without_a_social_map_the_outcome_names_the_municipalitys_general_number(client, content_copy):
     (content_copy / "social_map" / "zuiderdam-demo.yaml").unlink()
-    patient = Patient(client)
-    patient.start("zorgen")
-    patient.answer(**ADULT_WOMAN)
-    patient.answer(dark_thoughts="no")
-    patient.answer(low_mood="no")
-    patient.answer(topic="money")
+    patient = worries_run(client, topic="money")
     page = text(patient.page())
     assert "Bel de gemeente Zuiderdam (demo) en vraag naar Schuldhulpverlening" in page
     assert "012 345 6710" in page
