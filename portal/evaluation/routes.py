@@ -28,7 +28,7 @@ from .stats import COUNTERFACTUALS, ROUTES
 bp = Blueprint("evaluation", __name__, url_prefix="/staff/evaluatie")
 ROLES = ("evaluator", "admin")
 REFRESH_SECONDS = 60
-_last_refresh = {"at": float("-inf")}
+_last_refresh: dict[str, float] = {}  # database path → when this worker last refreshed its rollups
 
 
 def _zone() -> ZoneInfo:
@@ -37,9 +37,10 @@ def _zone() -> ZoneInfo:
 
 def _refresh() -> None:
     """Bring the rollups up to date (the last two days), at most once a minute per worker."""
-    if time.monotonic() - _last_refresh["at"] >= REFRESH_SECONDS:
+    database = current_app.config["VOORDEUR"]["DATABASE"]
+    if time.monotonic() - _last_refresh.get(database, float("-inf")) >= REFRESH_SECONDS:
         store.refresh(get_db(), datetime.now(UTC))
-        _last_refresh["at"] = time.monotonic()
+        _last_refresh[database] = time.monotonic()
 
 
 def _scope() -> tuple[list[str], str]:
