@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -100,16 +101,22 @@ def generate(
     calendar = _day_weights(end - timedelta(days=days - 1), days, tree_ids)
     day_totals = [sum(w.values()) for _d, w in calendar]
     practice_weights = [1.0 / (i + 1) ** 0.3 for i in range(len(practices))]
-    chosen_days = rng.choices(range(len(calendar)), day_totals, k=sessions)
+    per_day = Counter(rng.choices(range(len(calendar)), day_totals, k=sessions))
     tree_weights = [[weights[t] for t in tree_ids] for _day, weights in calendar]
-    midnight = [datetime(d.year, d.month, d.day, tzinfo=UTC) for d, _w in calendar]
-    for index in chosen_days:
+    sequence = 0
+    # Day by day, in time order, with ids that start with a sequence number: the inserts then
+    # append to the indexes instead of landing at random places (about twice as fast).
+    for index in sorted(per_day):
         day = calendar[index][0]
-        tree_id = rng.choices(tree_ids, tree_weights[index])[0]
-        path = rng.choice(paths[tree_id])
-        minute = min(max(_minute_of_day(day, rng), 0), 24 * 60 - 5)
-        started = midnight[index] + timedelta(minutes=minute)
-        yield _row(rng, trees[tree_id], rng.choices(practices, practice_weights)[0], path, started)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        minutes = sorted(min(max(_minute_of_day(day, rng), 0), 24 * 60 - 5) for _ in range(per_day[index]))
+        for minute in minutes:
+            tree_id = rng.choices(tree_ids, tree_weights[index])[0]
+            path = rng.choice(paths[tree_id])
+            started = midnight + timedelta(minutes=minute)
+            sequence += 1
+            run_id = f"{sequence:010x}{rng.getrandbits(88):022x}"
+            yield _row(rng, trees[tree_id], rng.choices(practices, practice_weights)[0], path, started, run_id)
 
 
 ROW_COLUMNS = (
@@ -145,8 +152,7 @@ def _minute_text(moment: datetime) -> str:
     return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:{moment.minute:02d}"
 
 
-def _row(rng: random.Random, tree: Tree, practice: str, path: SamplePath, started: datetime) -> tuple:
-    run_id = f"{rng.getrandbits(128):032x}"
+def _row(rng: random.Random, tree: Tree, practice: str, path: SamplePath, started: datetime, run_id: str) -> tuple:
     start_text = _minute_text(started)
     answers = path.answers
     if rng.random() < 0.11 and len(path.pages) > 1:  # abandoned halfway
