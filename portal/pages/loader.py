@@ -22,7 +22,7 @@ import jsonschema
 import markdown
 import nh3
 
-from ..triage.loader import parse_yaml, read_text, validate_with
+from ..triage.loader import parse_yaml, read_file, read_text, validate_with
 from ..triage.model import Text
 from ..triage.problems import Problem, Severity
 from .model import OPTIONAL_SECTION, SAFETY_NET_INDEX, SECTIONS, Municipality, Page, Section, Service
@@ -190,14 +190,8 @@ def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list
 
 
 def read_social_map(path: Path, today: date) -> tuple[Municipality | None, list[Problem]]:
-    text, unreadable = read_text(path)
-    if text is None:
-        return None, unreadable
-    data, problems = parse_yaml(path, text)
+    data, problems = read_file(path, _validator("social_map"))
     if data is None:
-        return None, problems
-    problems += validate_with(_validator("social_map"), path, data)
-    if problems:
         return None, problems
     if data["slug"] != path.stem:
         problems.append(Problem(path, data.key_lines["slug"], f"slug is '{data['slug']}' but the file is {path.name}"))

@@ -169,11 +169,6 @@ def _friendly(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
-def validate_schema(path: Path, data: Any) -> list[Problem]:
-    """Every schema error of a triage file, each with its line and the field it is about."""
-    return validate_with(_validator(), path, data)
-
-
 def validate_with(validator: jsonschema.Validator, path: Path, data: Any, line_offset: int = 0) -> list[Problem]:
     """Every error ``validator`` finds, as Problems; ``line_offset`` for YAML embedded in a file."""
     problems = []
@@ -317,15 +312,16 @@ def read_text(path: Path) -> tuple[str | None, list[Problem]]:
         return None, [Problem(path, 1, f"cannot read the file: {exc}")]
 
 
-def read_file(path: Path) -> tuple[LineDict | None, list[Problem]]:
-    """Read, parse and schema-check one file. Data is None when it cannot be built."""
+def read_file(path: Path, validator: jsonschema.Validator | None = None) -> tuple[LineDict | None, list[Problem]]:
+    """Read, parse and schema-check one YAML file (against the tree schema unless another
+    validator is given). Data is None when it cannot be built."""
     text, problems = read_text(path)
     if text is None:
         return None, problems
     data, problems = parse_yaml(path, text)
     if data is None:
         return None, problems
-    problems += validate_schema(path, data)
+    problems += validate_with(validator or _validator(), path, data)
     if problems:
         return None, problems
     return data, problems
