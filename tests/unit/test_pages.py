@@ -198,14 +198,22 @@ def test_english_queries_search_english_pages():
     assert found[0].slug == "oorpijn" and found[0].language == "en"
 
 
-def test_a_social_map_with_a_problem_is_reported_with_its_line(content_dir):
+def test_a_social_map_with_a_bad_phone_number_is_reported_with_its_line(content_dir):
     path = content_dir / "social_map" / "zuiderdam-demo.yaml"
-    text = path.read_text("utf-8").replace("  - type: taalhulp", "  - type: welzijn_op_recept")
-    path.write_text(text.replace('    phone: "012 345 67 11"', '    phone: "bel ons"'), "utf-8")
+    path.write_text(path.read_text("utf-8").replace('    phone: "012 345 67 11"', '    phone: "bel ons"'), "utf-8")
     problems = _library(content_dir).refused()[path]
-    assert any("service type 'welzijn_op_recept' appears twice" in p.message for p in problems) or any(
-        "does not match" in p.message and p.line == _line(path, 'phone: "bel ons"') for p in problems
-    )
+    bad_phone = [p for p in problems if "'bel ons' does not match" in p.message]
+    assert bad_phone and bad_phone[0].line == _line(path, 'phone: "bel ons"'), problems
+
+
+def test_a_social_map_listing_a_service_twice_is_reported_with_its_line(content_dir):
+    path = content_dir / "social_map" / "zuiderdam-demo.yaml"
+    path.write_text(path.read_text("utf-8").replace("  - type: taalhulp", "  - type: welzijn_op_recept"), "utf-8")
+    problems = _library(content_dir).refused()[path]
+    twice = [p for p in problems if "service type 'welzijn_op_recept' appears twice" in p.message]
+    lines = path.read_text("utf-8").splitlines()
+    second = [i for i, line in enumerate(lines, 1) if line == "  - type: welzijn_op_recept"][1]
+    assert twice and twice[0].line == second, problems
 
 
 def test_a_page_file_with_a_bad_name_is_reported(content_dir):
