@@ -248,6 +248,28 @@ def users_reset_2fa_command(email: str) -> None:
     click.echo(f"Second factor of {email} removed; it is set up again at the next login")
 
 
+@users_group.command("reset-password")
+@click.argument("email")
+@with_appcontext
+def users_reset_password_command(email: str) -> None:
+    """Give an account a new one-time password (shown once); its second factor stays."""
+    import secrets
+
+    from .staff.credentials import hash_password
+    from .storage import audit
+    from .storage.staff import set_password_hash
+
+    password = secrets.token_urlsafe(12)
+    db = _db()
+    try:
+        staff = _staff_or_fail(db, email)
+        set_password_hash(db, staff.id, hash_password(password))
+        audit.append(db, action="admin:reset-password", staff_id=staff.id, result="cli")
+    finally:
+        db.close()
+    click.echo(f"New one-time password for {email} (shown once): {password}")
+
+
 @users_group.command("list")
 @with_appcontext
 def users_list_command() -> None:

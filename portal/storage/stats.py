@@ -84,11 +84,6 @@ def _mark(db: Database) -> None:
     )
 
 
-def last_refresh(db: Database) -> datetime | None:
-    rows = list(db.query("SELECT value FROM stats_state WHERE key = 'refreshed'"))
-    return datetime.fromisoformat(rows[0]["value"]) if rows else None
-
-
 # --- queries: scope is a list of practice slugs ------------------------------------------
 
 

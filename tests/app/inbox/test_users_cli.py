@@ -53,6 +53,17 @@ def test_users_create_refuses_an_unknown_practice_and_a_short_password(runner):
     assert short.exit_code != 0 and "at least 12" in short.output
 
 
+def test_users_reset_password_lets_the_colleague_log_in_with_the_new_one(runner, client, db):
+    from tests.factories import login
+
+    staff = gen_staff(db)
+    result = runner.invoke(args=["users", "reset-password", staff.email])
+    assert result.exit_code == 0, result.output
+    new_password = result.output.strip().rsplit(": ", 1)[1]
+    assert login(client, staff, password=new_password).status_code == 303
+    assert client.get("/staff/de-linde/inbox").status_code == 200
+
+
 def test_users_disable_and_reset_2fa(runner, db):
     staff = gen_staff(db)
     assert runner.invoke(args=["users", "reset-2fa", staff.email]).exit_code == 0
