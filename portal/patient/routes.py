@@ -91,11 +91,14 @@ def index():  # type: ignore[no-untyped-def]
 def start(practice_slug: str):  # type: ignore[no-untyped-def]
     practice = _practice_or_404(practice_slug)
     locale = current_locale()
-    trees = sorted(live_trees().values(), key=lambda t: order_key(t, locale))
+    everything = sorted(live_trees().values(), key=lambda t: order_key(t, locale))
+    # The catch-all tree is not a complaint: it is the way out when none fits.
+    trees = [t for t in everything if not t.catch_all]
     query = request.args.get("q", "").strip()[:100]
     results = search(trees, query, locale) if query else None
     context = dict(
         practice=practice,
+        catch_all=next((t for t in everything if t.catch_all), None),
         common=[t for t in trees if t.common is not None],
         trees=trees,
         query=query,

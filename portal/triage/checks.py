@@ -46,6 +46,7 @@ def check_tree(tree: Tree, today: date) -> list[Problem]:
     problems += _cycles(tree)
     problems += _outcome_rules(tree, tree.outcomes())
     problems += _red_flags(tree)
+    problems += _red_flag_order(tree)
     problems += _texts(tree)
     problems += _case_results(tree)
     problems += _review(tree.path, tree.lines.get("start", 1), tree.review_due, today)
@@ -135,12 +136,35 @@ def _references(tree: Tree) -> Iterator[Problem]:
     for outcome in tree.outcomes():
         if outcome.raise_to and outcome.raise_to not in nodes:
             yield Problem(path, outcome.line, f"'{outcome.id}' raises to unknown node '{outcome.raise_to}'")
+    yield from _emergency_signs(tree)
+    if tree.catch_all and tree.audience is not None:
+        yield Problem(path, tree.lines["audience"], "the catch-all tree is for everyone: it cannot have an 'audience'")
     for node_id in PRELUDE_QUESTIONS:
         if node_id in nodes:
             yield Problem(path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved for the prelude")
     for node_id in RESERVED_PAGE_IDS:
         if node_id in nodes:
             yield Problem(path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved: it is part of the portal's URLs")
+
+
+def _emergency_signs(tree: Tree) -> Iterator[Problem]:
+    """A complaint's own alarm signs stop the triage on the first screen, so they may only lead to U1/U2."""
+    shared = {a.value for a in tree.prelude.emergency_screen.answers}
+    for sign in tree.emergency_signs:
+        where = (tree.path, sign.line)
+        if sign.value in shared:
+            yield Problem(*where, f"emergency sign '{sign.value}' is already an answer of the shared emergency screen")
+        if not sign.red_flag:
+            yield Problem(*where, f"emergency sign '{sign.value}' must be marked red_flag: true")
+        if sign.when is not None:
+            yield Problem(*where, f"emergency sign '{sign.value}' cannot have 'when': the profile is not known yet")
+        target = tree.nodes.get(sign.next or "")
+        if sign.next is None:
+            yield Problem(*where, f"emergency sign '{sign.value}' needs 'next': a 112 or call-now outcome")
+        elif target is None:
+            yield Problem(*where, f"emergency sign '{sign.value}' leads to unknown node '{sign.next}'")
+        elif not isinstance(target, Outcome) or target.urgency not in (Urgency.U1, Urgency.U2) or target.raise_to:
+            yield Problem(*where, f"emergency sign '{sign.value}' must lead straight to a U1 or U2 outcome")
 
 
 def _edges(tree: Tree, node_id: str) -> list[str]:
@@ -154,6 +178,7 @@ def _edges(tree: Tree, node_id: str) -> list[str]:
 def _reachability(tree: Tree) -> Iterator[Problem]:
     seen: set[str] = set()
     todo = [tree.start] + ([tree.outside_audience] if tree.outside_audience else [])
+    todo += [sign.next for sign in tree.emergency_signs if sign.next]
     while todo:
         node_id = todo.pop()
         if node_id in seen:
@@ -253,6 +278,39 @@ def _red_flags(tree: Tree) -> Iterator[Problem]:
                     )
 
 
+def _most_urgent_after(tree: Tree, node_id: str) -> Urgency:
+    outcomes = [tree.nodes[o] for o in _outcomes_from(tree, node_id)]
+    return min((o.urgency for o in outcomes if isinstance(o, Outcome)), key=lambda u: u.rank)
+
+
+def _red_flag_order(tree: Tree) -> Iterator[Problem]:
+    """Ask the most dangerous signs first: a U2 sign asked after a U3 sign is asked too late.
+
+    Follows the main path (the first answer that is not a red flag) from 'start' and
+    compares each red-flag question with the ones asked before it.
+    """
+    node_id: str | None = tree.start
+    seen: set[str] = set()
+    earlier: list[tuple[Question, Urgency]] = []
+    while node_id and node_id not in seen and isinstance(question := tree.nodes.get(node_id), Question):
+        seen.add(node_id)
+        flags = [a for a in question.answers if a.red_flag and a.next]
+        if flags:
+            urgency = min((_most_urgent_after(tree, a.next) for a in flags if a.next), key=lambda u: u.rank)
+            for before, before_urgency in earlier:
+                if urgency.rank < before_urgency.rank:
+                    yield Problem(
+                        tree.path,
+                        question.line,
+                        f"red flag '{question.id}' ({urgency}) is asked after '{before.id}' ({before_urgency}): "
+                        "ask the most urgent signs first",
+                    )
+                    break
+            earlier.append((question, urgency))
+        calm = next((a for a in question.answers if not a.red_flag and a.next), None)
+        node_id = calm.next if calm else question.skip_to
+
+
 def _texts(tree: Tree) -> Iterator[Problem]:
     for outcome in tree.outcomes():
         for name in ("advice", "safety_net"):
@@ -277,6 +335,14 @@ def _case_results(tree: Tree) -> list[Problem]:
         Problem(tree.path, outcome.line, f"outcome '{outcome.id}' is not covered by any case")
         for outcome in tree.outcomes()
         if outcome.id not in covered
+    ]
+    chosen = {(question_id, value) for r in results if r.passed for question_id, value in r.case.answers.items()}
+    flags = [(EMERGENCY_SCREEN, a) for a in tree.emergency_signs]
+    flags += [(q.id, a) for q in tree.questions() for a in q.answers if a.red_flag]
+    problems += [
+        Problem(tree.path, answer.line, f"red flag '{question_id}={answer.value}' has no case")
+        for question_id, answer in flags
+        if (question_id, answer.value) not in chosen
     ]
     return problems
 

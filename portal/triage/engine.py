@@ -2,7 +2,8 @@
 
 The order is fixed here, not in the trees, because it is a safety property:
 
-1. the shared emergency screen (any alarm answer ends the triage at once);
+1. the shared emergency screen, with the tree's own ``emergency_signs`` added
+   (any alarm answer ends the triage at once);
 2. the profile page (who it is for, age band, sex) unless the context knows it;
 3. the complaint tree from its ``start`` (or ``outside_audience``);
 4. the risk page, only when the provisional outcome can be raised (``raise_to``).
@@ -101,7 +102,7 @@ class _Walker:
         self.asked: list[str] = []
 
     def run(self) -> Walk:
-        screen = self.prelude.emergency_screen
+        screen = self.tree.emergency_screen
         page = Page(EMERGENCY_PAGE_ID, "emergency", (screen,))
         if screen.id not in self.answers:
             return self._stop(page)

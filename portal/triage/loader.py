@@ -293,12 +293,15 @@ def build_tree(path: Path, data: LineDict, prelude: Prelude) -> Tree:
         prelude=prelude,
         path=path,
         common=data.get("common"),
+        catch_all=data.get("catch_all", False),
         audience=_condition(data.get("audience")),
         outside_audience=data.get("outside_audience"),
+        emergency_signs=tuple(_answer(a) for a in data.get("emergency_signs", ())),
         lines={
             "start": data.key_lines.get("start", data.line),
             "audience": data.key_lines.get("audience", data.line),
             "cases": data.key_lines.get("cases", data.line),
+            "emergency_signs": data.key_lines.get("emergency_signs", data.line),
             **{node_id: nodes.key_lines[node_id] for node_id in nodes},
         },
     )

@@ -9,8 +9,9 @@ these values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from enum import StrEnum
 from pathlib import Path
 
@@ -249,9 +250,30 @@ class Tree:
     prelude: Prelude
     path: Path
     common: int | None = None
+    catch_all: bool = False
     audience: Condition | None = None
     outside_audience: str | None = None
+    emergency_signs: tuple[Answer, ...] = ()
     lines: Mapping[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def emergency_screen(self) -> Question:
+        """The shared emergency screen with this complaint's own alarm signs added.
+
+        Complaint-specific 112 signs (a big burn, chest pain with sweating) belong on
+        the first screen, not after the profile page: the patient reaches 112 in one
+        answer. They go after the shared alarm answers and before 'not sure' / 'none'.
+        """
+        shared = self.prelude.emergency_screen
+        if not self.emergency_signs:
+            return shared
+        alarms = tuple(a for a in shared.answers if a.next and self._is_112(a.next))
+        rest = tuple(a for a in shared.answers if a not in alarms)
+        return replace(shared, answers=(*alarms, *self.emergency_signs, *rest))
+
+    def _is_112(self, node_id: str) -> bool:
+        node = self.prelude.nodes.get(node_id)
+        return isinstance(node, Outcome) and node.route is Route.EMERGENCY
 
     def node(self, node_id: str) -> Node:
         """A node of this tree, or an outcome of the prelude (emergency screen)."""

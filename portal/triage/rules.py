@@ -61,8 +61,16 @@ def lint(paths: Iterable[Path], today: date) -> list[Problem]:
                 problems.append(Problem(prelude_path, 1, "the shared prelude file is missing"))
             problems += [Problem(f, 1, "not checked: the prelude has errors") for f in files]
             continue
+        catch_all = []
         for path in files:
-            problems += load_tree(path, prelude, today)[1]
+            tree, found = load_tree(path, prelude, today)
+            problems += found
+            if tree is not None and tree.catch_all:
+                catch_all.append(tree)
+        problems += [
+            Problem(t.path, 1, f"only one tree may be the catch-all; '{catch_all[0].id}' already is")
+            for t in catch_all[1:]
+        ]
     return sorted(set(problems))
 
 

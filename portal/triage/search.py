@@ -3,8 +3,9 @@
 Patients type lay words, with or without diacritics, and parts of compound
 words ("keel" for "keelpijn"). A query matches a tree when every word of the
 query is the start of a word in the tree's title or keywords, or occurs inside
-one (Dutch glues words together). Ranking: title before keywords, whole words
-before partial ones, then the order of the common complaints.
+one (Dutch glues words together), or is a small typo away from one ("hoofpijn",
+"keelpjin", "plasen"). Ranking: title before keywords, whole words before
+partial ones before typos, then the order of the common complaints.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+
+from rapidfuzz.distance import OSA
 
 from .model import Tree
 
@@ -28,20 +31,39 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
 
 
+def allowed_typos(query_word: str) -> int:
+    """Short words get no typo budget: 'oor' must not match 'door' or 'oog'."""
+    if len(query_word) < 4:
+        return 0
+    return 1 if len(query_word) <= 6 else 2
+
+
+def _match(q: str, word: str) -> int:
+    """How well one query word matches one vocabulary word: 4 exact, 3 start, 2 inside, 1 typo, 0 not."""
+    if word == q:
+        return 4
+    if word.startswith(q):
+        return 3
+    if len(q) >= 3 and q in word:
+        return 2
+    budget = allowed_typos(q)
+    if budget and (
+        OSA.distance(q, word, score_cutoff=budget) <= budget
+        or OSA.distance(q, word[: len(q)], score_cutoff=budget) <= budget
+    ):
+        return 1
+    return 0
+
+
 def _score(query_words: list[str], tree: Tree, locale: str) -> int:
     title = words(tree.title.get(locale)) + words(tree.title.get("nl"))
     keywords = [w for k in tree.keywords.get(locale, ()) + tree.keywords.get("nl", ()) for w in words(k)]
     total = 0
     for q in query_words:
-        best = 0
-        for weight, vocabulary in ((3, title), (2, keywords)):
-            for word in vocabulary:
-                if word == q:
-                    best = max(best, weight * 3)
-                elif word.startswith(q):
-                    best = max(best, weight * 2)
-                elif len(q) >= 3 and q in word:
-                    best = max(best, weight)
+        best = max(
+            (weight * _match(q, word) for weight, vocabulary in ((3, title), (2, keywords)) for word in vocabulary),
+            default=0,
+        )
         if best == 0:
             return 0
         total += best

@@ -64,6 +64,24 @@ def test_a_red_flag_on_the_emergency_screen_ends_at_112_at_once(trees):
     assert (step.route, step.urgency) == (Route.EMERGENCY, Urgency.U1)
 
 
+def test_a_complaints_own_112_sign_is_on_the_first_screen_and_ends_there(trees):
+    tree = trees["hoofdpijn"]
+    first = next_step(tree, {})
+    assert isinstance(first, Page) and first.kind == "emergency"
+    values = [a.value for a in first.questions[0].answers]
+    # after the shared 112 signs, before 'not sure' and 'none'
+    assert values.index("thunderclap") > values.index("floppy_child")
+    assert values[-2:] == ["not_sure", "none"]
+    result = walk(tree, {"emergency_screen": "thunderclap"})
+    assert isinstance(result.step, Outcome) and result.step.urgency is Urgency.U1
+    assert [p.kind for p in result.pages] == ["emergency"]
+
+
+def test_another_complaints_112_sign_is_not_offered(trees):
+    with pytest.raises(UnknownAnswer):
+        walk(trees["keelpijn"], {"emergency_screen": "thunderclap"})
+
+
 def test_the_profile_is_asked_once_after_the_screen(trees):
     step = next_step(trees["hoesten"], {"emergency_screen": "none"})
     assert isinstance(step, Page) and step.kind == "profile"
@@ -88,7 +106,6 @@ def test_an_answer_not_offered_to_this_profile_is_rejected(trees):
         "who_for": "self",
         "age_band": "adult_18_64",
         "sex": "male",
-        "thunderclap": "no",
         "fever_stiff_neck": "no",
         "confused_or_double": "no",
         "head_injury": "no",

@@ -42,6 +42,16 @@ def _line_of(path: Path, marker: str, occurrence: int = 1, offset: int = 0) -> i
     raise AssertionError(f"{marker!r} not in {path}")
 
 
+SIGN = """start: breathing_or_drooling
+emergency_signs:
+  - value: {value}
+    red_flag: true
+    label: {{nl: Een teken, en: A sign}}
+    next: {target}
+"""
+SIGN_TO_U3 = SIGN.format(value="pus_sign", target="urgent_today")
+SIGN_SHARED = SIGN.format(value="stroke", target="urgent_now")
+
 BROKEN = [
     pytest.param(
         "  breathing_or_drooling:\n    type: question\n    text:",
@@ -140,6 +150,43 @@ BROKEN = [
         "    notes: oops",
         "Additional properties are not allowed ('notes' was unexpected)",
         id="unknown-field",
+    ),
+    pytest.param(
+        "        next: appointment_today\n",
+        "        next: urgent_now\n",
+        "  very_ill:",
+        "red flag 'very_ill' (U2) is asked after 'mouth_or_swelling' (U3): ask the most urgent signs first",
+        id="red-flag-asked-too-late",
+    ),
+    pytest.param(
+        "    answers: {emergency_screen: none, breathing_or_drooling: \"no\", mouth_or_swelling: \"yes\"}\n"
+        "    expect: {outcome: urgent_today, route: urgent, urgency: U3}\n",
+        "    answers: {emergency_screen: none, breathing_or_drooling: \"yes\"}\n"
+        "    expect: {outcome: urgent_now, route: urgent, urgency: U2}\n",
+        ("      - value: \"yes\"", 2, 0),
+        "red flag 'mouth_or_swelling=yes' has no case",
+        id="red-flag-without-case",
+    ),
+    pytest.param(
+        "start: breathing_or_drooling\n",
+        SIGN_TO_U3,
+        "  - value: pus_sign",
+        "emergency sign 'pus_sign' must lead straight to a U1 or U2 outcome",
+        id="emergency-sign-not-urgent",
+    ),
+    pytest.param(
+        "start: breathing_or_drooling\n",
+        SIGN_SHARED,
+        "  - value: stroke",
+        "emergency sign 'stroke' is already an answer of the shared emergency screen",
+        id="emergency-sign-duplicates-shared",
+    ),
+    pytest.param(
+        "start: breathing_or_drooling\n",
+        SIGN_TO_U3.replace("urgent_today", "urgent_now"),
+        "  - value: pus_sign",
+        "red flag 'emergency_screen=pus_sign' has no case",
+        id="emergency-sign-without-case",
     ),
 ]
 

@@ -219,9 +219,9 @@ def test_the_outcome_page_lists_the_answers_in_plain_language(client):
     patient = Patient(client)
     patient.start("hoofdpijn")
     patient.answer(**ADULT_MAN)
-    patient.answer(thunderclap="yes")
+    patient.answer(fever_stiff_neck="yes")
     page = text(patient.page())
-    assert "Kwam de hoofdpijn ineens" in page and "Ja" in page
+    assert "Is er koorts met een stijve nek" in page and "Ja" in page
 
 
 def test_the_routing_record_holds_codes_only(client, db):
