@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cached_property
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 LOCALES = ("nl", "en")
