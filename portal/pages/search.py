@@ -27,7 +27,7 @@ def _field_score(query_word: str, vocabulary: list[str], weight: int) -> int:
 
 def score(page: Page, query_words: list[str]) -> int:
     fields = (
-        (6, words(page.title)),
+        (8, words(page.title)),  # a title prefix ("hoofd" → Hoofdpijn) beats a synonym word
         (4, [w for k in page.keywords + page.synonyms for w in words(k)]),
         (2, words(page.summary)),
         (1, words(page.body_text)),

@@ -159,11 +159,11 @@ BROKEN = [
         id="red-flag-asked-too-late",
     ),
     pytest.param(
-        "    answers: {emergency_screen: none, breathing_or_drooling: \"no\", mouth_or_swelling: \"yes\"}\n"
+        '    answers: {emergency_screen: none, breathing_or_drooling: "no", mouth_or_swelling: "yes"}\n'
         "    expect: {outcome: urgent_today, route: urgent, urgency: U3}\n",
-        "    answers: {emergency_screen: none, breathing_or_drooling: \"yes\"}\n"
+        '    answers: {emergency_screen: none, breathing_or_drooling: "yes"}\n'
         "    expect: {outcome: urgent_now, route: urgent, urgency: U2}\n",
-        ("      - value: \"yes\"", 2, 0),
+        ('      - value: "yes"', 2, 0),
         "red flag 'mouth_or_swelling=yes' has no case",
         id="red-flag-without-case",
     ),

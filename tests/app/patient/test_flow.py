@@ -25,7 +25,41 @@ def test_an_unknown_practice_is_404(client):
 
 def test_search_finds_a_complaint_from_a_lay_word(client):
     page = soup(client.get("/de-linde/?q=benauwd"))
-    assert [a.get_text() for a in page.select("#results a")] == ["Hoesten"]
+    found = [a.get_text() for a in page.select("#results a")]
+    assert found[0] == "Kortademig of benauwd" and "Hoesten" in found
+    # the way out is always offered under the results
+    assert found[-1] == "Mijn klacht staat er niet bij"
+
+
+def test_search_forgives_a_typo(client):
+    page = soup(client.get("/de-linde/?q=hoofpijn"))
+    assert page.select("#results a")[0].get_text() == "Hoofdpijn"
+
+
+def test_no_match_offers_the_general_questions_not_a_dead_end(client):
+    page = soup(client.get("/de-linde/?q=xqzv"))
+    links = page.select("#results a")
+    assert [a.get_text() for a in links] == ["Mijn klacht staat er niet bij"]
+    assert links[0]["href"] == "/de-linde/triage/algemeen"
+
+
+def test_the_general_tree_is_the_way_out_not_one_of_the_complaints(client):
+    page = soup(client.get("/de-linde/"))
+    listed = [a.get_text() for a in page.select(".plain-list a")]
+    assert "Mijn klacht staat er niet bij" not in listed and len(listed) >= 25
+    way_out = page.select_one('#not-listed ~ p a[href="/de-linde/triage/algemeen"]')
+    assert way_out is not None
+
+
+def test_the_general_tree_starts_with_the_emergency_screen_and_ends_in_an_econsult(client):
+    patient = Patient(client)
+    patient.start("algemeen")
+    patient.answer(**ADULT_WOMAN)
+    patient.answer(how_ill="question")
+    patient.answer(need="write")
+    patient.answer(**NO_RISK)
+    assert patient.url.endswith("/uitkomst")
+    assert "Stel uw vraag via een e-consult" in soup(patient.page()).h1.get_text(" ", strip=True)
 
 
 def test_search_with_htmx_returns_only_the_results(client):

@@ -8,7 +8,7 @@ from tests.factories import self_care_run, soup, text, worries_run
 
 def test_the_self_help_index_searches_and_browses_by_theme(client):
     page = soup(client.get("/de-linde/zelfhulp/?q=oorpijn+kind"))
-    assert [a.get_text() for a in page.select(".results a")] == ["Oorpijn bij kinderen"]
+    assert [a.get_text() for a in page.select(".results a")] == ["Oorpijn"]
     assert "Kinderen" in [h.get_text() for h in page.select("h3")]
 
 
