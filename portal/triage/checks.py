@@ -137,6 +137,7 @@ def _references(tree: Tree) -> Iterator[Problem]:
         if outcome.raise_to and outcome.raise_to not in nodes:
             yield Problem(path, outcome.line, f"'{outcome.id}' raises to unknown node '{outcome.raise_to}'")
     yield from _emergency_signs(tree)
+    yield from _late_112(tree)
     if tree.catch_all and tree.audience is not None:
         yield Problem(path, tree.lines["audience"], "the catch-all tree is for everyone: it cannot have an 'audience'")
     for node_id in PRELUDE_QUESTIONS:
@@ -145,6 +146,20 @@ def _references(tree: Tree) -> Iterator[Problem]:
     for node_id in RESERVED_PAGE_IDS:
         if node_id in nodes:
             yield Problem(path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved: it is part of the portal's URLs")
+
+
+def _late_112(tree: Tree) -> Iterator[Problem]:
+    """A 112 sign asked after the profile page costs the patient two extra screens: ask it first."""
+    for question in tree.questions():
+        for answer in question.answers:
+            target = tree.nodes.get(answer.next or "")
+            if isinstance(target, Outcome) and target.route is Route.EMERGENCY:
+                yield Problem(
+                    tree.path,
+                    answer.line,
+                    f"'{question.id}={answer.value}' leads to 112 after the profile page: "
+                    "make it one of the tree's 'emergency_signs' so it is on the first screen",
+                )
 
 
 def _emergency_signs(tree: Tree) -> Iterator[Problem]:

@@ -188,6 +188,13 @@ BROKEN = [
         "red flag 'emergency_screen=pus_sign' has no case",
         id="emergency-sign-without-case",
     ),
+    pytest.param(
+        "    route: urgent\n    urgency: U2\n    title:\n      nl: Bel nu de praktijk",
+        "    route: emergency\n    urgency: U1\n    title:\n      nl: Bel nu de praktijk",
+        ('      - value: "yes"', 1, 0),
+        "'breathing_or_drooling=yes' leads to 112 after the profile page",
+        id="112-asked-too-late",
+    ),
 ]
 
 
