@@ -58,3 +58,29 @@ def test_the_example_page_in_the_authoring_guide_passes_the_checks(tmp_path):
     trees = [path.stem for path in (REPO / "triage_rules").glob("*.yaml") if not path.name.startswith("_")]
     library.refresh(TODAY, trees)
     assert [str(p) for p in library.all_problems()] == []
+
+
+def test_every_test_and_case_the_hazard_log_names_exists():
+    """The hazard log is only worth something if its evidence is real: a renamed test must not go unnoticed."""
+    from portal.triage.rules import RuleBook
+
+    log = (REPO / "docs" / "safety" / "hazard-log.md").read_text("utf-8")
+    references = re.findall(r"`(\w+/\w+\.py)::(\w+)(?:\[([\w-]+)\])?`", log)
+    assert len(references) >= 25
+    for path, name, param in references:
+        source = (REPO / "tests" / path).read_text("utf-8")
+        assert f"def {name}(" in source, f"{path}::{name}"
+        assert not param or f'id="{param}"' in source, f"{path}::{name}[{param}]"
+    linter_params = re.findall(r"…\[([\w-]+)\]`", log)
+    assert len(linter_params) >= 8
+    for param in linter_params:
+        assert f'id="{param}"' in (REPO / "tests" / "unit" / "test_linter.py").read_text("utf-8"), param
+
+    book = RuleBook(REPO / "triage_rules")
+    book.refresh(TODAY)
+    cases = {("prelude", c.name) for c in book.prelude.cases}
+    cases |= {(t.id, c.name) for t in book.trees.values() for c in t.cases}
+    named = re.findall(r"`(\w+): ([^`…]+)`", log)
+    assert len(named) >= 8
+    for tree_id, name in named:
+        assert (tree_id, name) in cases, f"{tree_id}: {name}"

@@ -247,6 +247,12 @@ def _outcome_rules(tree: Tree, outcomes: tuple[Outcome, ...]) -> Iterator[Proble
                 *where,
                 f"'{outcome.id}': 'social_service' goes with, and only with, the social_domain route",
             )
+        if outcome.route is Route.SELF_CARE and not outcome.raise_to and _babies_allowed(tree):
+            yield Problem(
+                *where,
+                f"'{outcome.id}': a baby under 3 months can end in self-care here; "
+                "add 'raise_to' (the young-baby answer raises it) or an 'audience' without babies",
+            )
         if outcome.self_care_page and outcome.route is not Route.SELF_CARE:
             yield Problem(*where, f"'{outcome.id}': 'self_care_page' belongs to the self_care route")
         if outcome.raise_to:
@@ -257,6 +263,11 @@ def _outcome_rules(tree: Tree, outcomes: tuple[Outcome, ...]) -> Iterator[Proble
                 yield Problem(*where, f"'{outcome.id}' raises to '{target.id}', which is not more urgent")
             elif target.raise_to:
                 yield Problem(*where, f"'{outcome.id}' raises to '{target.id}', which raises again: raise once")
+
+
+def _babies_allowed(tree: Tree) -> bool:
+    ages = tree.audience.age_bands if tree.audience else None
+    return ages is None or "baby_0_3m" in ages
 
 
 def _outcomes_from(tree: Tree, node_id: str) -> set[str]:

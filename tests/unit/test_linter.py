@@ -195,6 +195,13 @@ BROKEN = [
         "'breathing_or_drooling=yes' leads to 112 after the profile page",
         id="112-asked-too-late",
     ),
+    pytest.param(
+        "    raise_to: appointment_24h\n    self_care_page: keelpijn",
+        "    self_care_page: keelpijn",
+        "  self_care:",
+        "'self_care': a baby under 3 months can end in self-care here",
+        id="self-care-open-to-young-babies",
+    ),
 ]
 
 
