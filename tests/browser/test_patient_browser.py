@@ -151,12 +151,19 @@ OUTCOME_PATHS = {
             ["Nee"],
             ["Nee"],
             ["Nee"],
-            ["Nee"],
             ["Ik ken deze hoofdpijn. Hij komt vaker en is zoals altijd."],
             ["Nee, geen van deze", "Nee"],
         ],
     ),
 }
+
+
+def test_a_complaints_own_112_sign_is_on_the_first_screen(page: Page, server: str):
+    page.goto(f"{server}/de-linde/triage/hoofdpijn")
+    choose(page, "Hoofdpijn die ineens kwam, binnen een minuut, en de ergste hoofdpijn ooit is")
+    next_page(page)
+    expect(page.locator(".care-card--emergency")).to_be_visible()
+    expect(page.locator('a[href="tel:112"]').first).to_be_visible()
 
 
 def test_axe_finds_no_violations_on_the_start_pages(page: Page, server: str):
