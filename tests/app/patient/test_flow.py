@@ -31,6 +31,15 @@ def test_search_finds_a_complaint_from_a_lay_word(client):
     assert found[-1] == "Mijn klacht staat er niet bij"
 
 
+def test_every_question_page_shows_the_practice_phone(client):
+    patient = Patient(client)
+    patient.start("koorts_kind")
+    patient.answer(who_for="child", age_band="child_1_4", sex="female")
+    page = soup(patient.page())
+    assert page.select_one("main h1, main legend") is not None
+    assert page.select_one('footer a[href^="tel:"]') is not None
+
+
 def test_search_forgives_a_typo(client):
     page = soup(client.get("/de-linde/?q=hoofpijn"))
     assert page.select("#results a")[0].get_text() == "Hoofdpijn"
