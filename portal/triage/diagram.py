@@ -8,24 +8,38 @@ from __future__ import annotations
 
 from html import escape
 
-from .model import Outcome, Question, Tree
+from .model import EMERGENCY_SCREEN, Outcome, Question, Tree
 
 BOX_WIDTH, BOX_HEIGHT = 200, 56
 COLUMN_GAP, ROW_GAP = 90, 24
 URGENCY_COLOURS = {"U1": "#b00020", "U2": "#c43d00", "U3": "#9a4400", "U4": "#0b4f8a", "U5": "#1f6b35"}
 
 
+def diagram_nodes(tree: Tree) -> dict[str, Question | Outcome]:
+    """The tree's nodes, plus its own emergency signs drawn as a first 'emergency_screen' box.
+
+    Without that box the 112 outcomes the signs lead to would float unconnected.
+    """
+    nodes: dict[str, Question | Outcome] = dict(tree.nodes)
+    if tree.emergency_signs:
+        shared = tree.prelude.emergency_screen
+        nodes[EMERGENCY_SCREEN] = Question(EMERGENCY_SCREEN, shared.text, tree.emergency_signs)
+    return nodes
+
+
 def levels(tree: Tree) -> dict[str, int]:
     """Each reachable node's column: questions by distance from start, all outcomes in the last
     column (most urgent on top), so every arrow points right."""
+    nodes = diagram_nodes(tree)
     level: dict[str, int] = {}
     queue = [tree.start] + ([tree.outside_audience] if tree.outside_audience else [])
+    queue += [EMERGENCY_SCREEN] if EMERGENCY_SCREEN in nodes else []
     for node_id in queue:
         level[node_id] = 0
     outcomes: set[str] = set()
     while queue:
         node_id = queue.pop(0)
-        node = tree.nodes.get(node_id)
+        node = nodes.get(node_id)
         if isinstance(node, Outcome):
             outcomes.add(node_id)
             if node.raise_to:
@@ -34,7 +48,7 @@ def levels(tree: Tree) -> dict[str, int]:
         if not isinstance(node, Question):
             continue
         for target in [a.next for a in node.answers if a.next] + ([node.skip_to] if node.skip_to else []):
-            if target in tree.nodes and target not in level:
+            if target in nodes and target not in level:
                 level[target] = level[node_id] + 1
                 queue.append(target)
     last = max((level[q] for q in level if q not in outcomes), default=0) + 1
@@ -58,9 +72,10 @@ def _wrap(text: str, width: int = 28) -> list[str]:
 
 
 def svg(tree: Tree, locale: str = "nl") -> str:
+    nodes = diagram_nodes(tree)
     column = levels(tree)
     rows: dict[int, list[str]] = {}
-    order = sorted(tree.nodes, key=lambda n: _urgency_rank(tree.nodes[n]))
+    order = sorted(nodes, key=lambda n: _urgency_rank(nodes[n]))
     for node_id in order:
         if node_id in column:
             rows.setdefault(column[node_id], []).append(node_id)
@@ -78,17 +93,17 @@ def svg(tree: Tree, locale: str = "nl") -> str:
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#4a4f54"/></marker></defs>',
     ]
-    parts += _edges(tree, position)
+    parts += _edges(nodes, position)
     for node_id, (x, y) in position.items():
-        parts.append(_box(tree.nodes[node_id], node_id, x, y, locale))
+        parts.append(_box(nodes[node_id], node_id, x, y, locale))
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def _edges(tree: Tree, position: dict[str, tuple[int, int]]) -> list[str]:
+def _edges(nodes: dict[str, Question | Outcome], position: dict[str, tuple[int, int]]) -> list[str]:
     parts = []
     for node_id, (x, y) in position.items():
-        node = tree.nodes[node_id]
+        node = nodes[node_id]
         edges: list[tuple[str, str, bool]] = []
         if isinstance(node, Question):
             edges = [(a.next, a.value, a.red_flag) for a in node.answers if a.next]

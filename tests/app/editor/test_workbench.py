@@ -63,6 +63,13 @@ def test_the_diagram_is_an_inline_svg_with_every_node(editor):
     assert drawing.find("line", attrs={"stroke": "#b00020"}) is not None  # a red flag
 
 
+def test_the_diagram_draws_a_trees_own_112_signs_from_the_emergency_screen(editor):
+    drawing = soup(editor.get("/staff/editor/trees/hoofdpijn/diagram")).find("svg")
+    assert drawing.select_one("g#node-emergency_screen") is not None
+    assert drawing.select_one("g#node-call_112") is not None  # before: left out, unconnected
+    assert "thunderclap" in [t.get_text() for t in drawing.find_all("text")]
+
+
 def test_the_simulator_walks_a_persona_and_names_the_covering_case(editor):
     base = "/staff/editor/trees/hoesten/simulate?who_for=child&age_band=child_1_4&sex=female"
     page = text(editor.get(base + "&a_emergency_screen=none&a_cannot_speak=no"))
