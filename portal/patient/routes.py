@@ -50,6 +50,7 @@ from .kinds import request_kind
 bp = Blueprint("patient", __name__)
 
 OUTCOME_PAGE = "uitkomst"
+COMMON_TILES = 8  # a phone screen of tiles; every complaint is in the full list below
 
 
 def _now() -> datetime:
@@ -99,7 +100,7 @@ def start(practice_slug: str):  # type: ignore[no-untyped-def]
     context = dict(
         practice=practice,
         catch_all=next((t for t in everything if t.catch_all), None),
-        common=[t for t in trees if t.common is not None],
+        common=[t for t in trees if t.common is not None][:COMMON_TILES],
         trees=trees,
         query=query,
         results=results,

@@ -15,7 +15,7 @@ def test_the_start_page_shows_the_practice_and_common_complaints(client):
     page = soup(client.get("/de-linde/"))
     assert page.h1.get_text() == "Waar gaat uw vraag over?"
     tiles = [a.get_text() for a in page.select(".tiles .tile")]
-    assert tiles[:2] == ["Keelpijn", "Hoesten"]
+    assert tiles[:2] == ["Keelpijn", "Hoesten"] and len(tiles) == 8  # the most common first, one phone screen
     assert "012 345 6799" in page.get_text()  # the huisartsenpost number
 
 
