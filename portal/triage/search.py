@@ -32,7 +32,7 @@ def words(text: str) -> list[str]:
 
 
 def allowed_typos(query_word: str) -> int:
-    """Short words get no typo budget: 'oor' must not match 'door' or 'oog'."""
+    """Short words get no typo budget: a patient typing 'oog' (eye) must not get 'oor' (ear)."""
     if len(query_word) < 4:
         return 0
     return 1 if len(query_word) <= 6 else 2
