@@ -234,6 +234,25 @@ def test_every_problem_is_listed_not_just_the_first(tmp_path):
     assert any("nowhere_a" in m for m in messages) and any("nowhere_b" in m for m in messages)
 
 
+def test_only_one_tree_may_be_the_catch_all(tmp_path):
+    path = _break(tmp_path, "common: 1\n", "common: 1\ncatch_all: true\n")
+    second = path.parent / "algemeen.yaml"
+    shutil.copy(RULES / "algemeen.yaml", second)
+    problems = [p for p in lint([path.parent], TODAY) if p.is_error]
+    assert len(problems) == 1 and "only one tree may be the catch-all" in problems[0].message
+    assert problems[0].path in (path, second)
+
+
+def test_the_catch_all_tree_cannot_have_an_audience(tmp_path):
+    path = _break(tmp_path, "common: 1\n", "common: 1\ncatch_all: true\naudience: {age_bands: [adult_18_64]}\n")
+    text = path.read_text("utf-8").replace(
+        "start: breathing_or_drooling\n", "start: breathing_or_drooling\noutside_audience: appointment_24h\n"
+    )
+    path.write_text(text, "utf-8")
+    problems = [p for p in lint([path.parent], TODAY) if p.is_error]
+    assert any("the catch-all tree is for everyone" in p.message for p in problems), problems
+
+
 def test_a_passed_review_date_is_a_warning_not_an_error(tmp_path):
     path = _break(tmp_path, "review_due: 2027-11-01", "review_due: 2026-01-01")
     problems = lint([path.parent], TODAY)
