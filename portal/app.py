@@ -7,10 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, session
 
 from .config import SETTINGS, load_settings
 from .extensions import csrf, htmx
+from .storage import audit
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -22,6 +23,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(
         Path(app.instance_path), overrides={k: v for k, v in test_config.items() if k in setting_names}
     )
+    audit.configure(settings["AUDIT_KEY"], settings["AUDIT_CHECKPOINT_FILE"])
     secure = settings["SECURE_COOKIES"]
     app.config.update(
         VOORDEUR=settings,
@@ -47,7 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .patient import selfhelp as _patient_selfhelp  # noqa: F401 (adds the self-help routes to patient_bp)
     from .patient.routes import bp as patient_bp
     from .staff.routes import bp as staff_bp
-    from .storage import db
+    from .storage import db, outbox
 
     db.init_app(app)
     i18n.init_app(app)
@@ -64,6 +66,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(evaluation_bp)
     app.register_blueprint(patient_bp)
     app.jinja_env.globals["static_url"] = _static_url
+    from .patient.ownership import proof
+
+    app.jinja_env.globals["run_proof"] = proof
+
+    @app.before_request
+    def sliding_session() -> None:
+        """The session lives SESSION_MINUTES after the last request, not after the first.
+
+        Flask re-signs a cookie on every request only for a *permanent* session; a
+        plain one expired 60 minutes after it was made, however active the patient was.
+        """
+        session.permanent = True
+
     from .patient import labels
 
     app.jinja_env.globals["labels"] = labels
@@ -75,10 +90,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
-        """For load balancers and uptime checks: database reachable, trees loaded."""
+        """For load balancers and uptime checks: the database takes writes, trees are loaded.
+
+        A read alone said "ok" while a full or read-only disk refused every patient's
+        answer; so this writes one row, and answers 503 when it cannot.
+        """
         book = rulebook.rules()
-        db.get_db().execute("SELECT 1")
-        return jsonify(status="ok", trees=len(book.trees), refused=len(book.refused()))
+        try:
+            db.probe_write(db.get_db())
+        except db.StorageUnavailable as exc:
+            return jsonify(status="unavailable", reason=str(exc)), 503, {"Retry-After": "30"}
+        waiting = outbox.pending_count(db.get_db())
+        return jsonify(status="ok", trees=len(book.trees), refused=len(book.refused()), outbox_waiting=waiting)
 
     return app
 

@@ -190,17 +190,23 @@ def users_create_command(email: str, name: str, role: str, practices: tuple[str,
             raise click.ClickException(f"{email} already has an account")
         password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
         try:
-            password_hash = hash_password(password)
+            password_hash = hash_password(password, user_inputs=(email, name))
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         staff = create_staff(
-            db, email=email, name=name, role=role, practices=list(practices), password_hash=password_hash
+            db,
+            email=email,
+            name=name,
+            role=role,
+            practices=list(practices),
+            password_hash=password_hash,
+            must_change_password=not password_stdin,
         )
     finally:
         db.close()
     click.echo(f"Created {staff.email} ({staff.role}) for {', '.join(staff.practices)}")
     if not password_stdin:
-        click.echo(f"One-time password (shown once): {password}")
+        click.echo(f"One-time password (shown once; it must be changed at the first login): {password}")
 
 
 def _staff_or_fail(db, email: str):  # type: ignore[no-untyped-def]
@@ -217,13 +223,14 @@ def _staff_or_fail(db, email: str):  # type: ignore[no-untyped-def]
 @with_appcontext
 def users_disable_command(email: str) -> None:
     """Disable an account: it can no longer log in; existing sessions end at once."""
-    from .storage import audit
+    from .storage import audit, sessions
     from .storage.staff import set_active
 
     db = _db()
     try:
         staff = _staff_or_fail(db, email)
         set_active(db, staff.id, False)
+        sessions.end_all(db, staff.id, reason="disabled", now=datetime.now(UTC))
         audit.append(db, action="admin:disable", staff_id=staff.id, result="cli")
     finally:
         db.close()
@@ -234,14 +241,15 @@ def users_disable_command(email: str) -> None:
 @click.argument("email")
 @with_appcontext
 def users_reset_2fa_command(email: str) -> None:
-    """Remove the second factor: the account enrols a new one at its next login."""
-    from .storage import audit
+    """Remove the second factor: the account enrols a new one at its next login; its sessions end."""
+    from .storage import audit, sessions
     from .storage.staff import reset_totp
 
     db = _db()
     try:
         staff = _staff_or_fail(db, email)
         reset_totp(db, staff.id)
+        sessions.end_all(db, staff.id, reason="2fa-reset", now=datetime.now(UTC))
         audit.append(db, action="admin:reset-2fa", staff_id=staff.id, result="cli")
     finally:
         db.close()
@@ -252,22 +260,24 @@ def users_reset_2fa_command(email: str) -> None:
 @click.argument("email")
 @with_appcontext
 def users_reset_password_command(email: str) -> None:
-    """Give an account a new one-time password (shown once); its second factor stays."""
+    """Give an account a new one-time password (shown once, changed at the next login); its sessions
+    end and its second factor stays."""
     import secrets
 
     from .staff.credentials import hash_password
-    from .storage import audit
+    from .storage import audit, sessions
     from .storage.staff import set_password_hash
 
     password = secrets.token_urlsafe(12)
     db = _db()
     try:
         staff = _staff_or_fail(db, email)
-        set_password_hash(db, staff.id, hash_password(password))
+        set_password_hash(db, staff.id, hash_password(password), must_change=True)
+        sessions.end_all(db, staff.id, reason="password-reset", now=datetime.now(UTC))
         audit.append(db, action="admin:reset-password", staff_id=staff.id, result="cli")
     finally:
         db.close()
-    click.echo(f"New one-time password for {email} (shown once): {password}")
+    click.echo(f"New one-time password for {email} (shown once; it must be changed at the next login): {password}")
 
 
 @users_group.command("list")
@@ -310,12 +320,13 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify_command() -> None:
-    """Check the hash chain: exits 1 when a row was changed or removed."""
+    """Check the keyed hash chain and the checkpoints: exits 1 when a row was changed or removed."""
     from .storage.audit import verify
 
+    settings = current_app.config["VOORDEUR"]
     db = _db()
     try:
-        problems = verify(db)
+        problems = verify(db, key=settings["AUDIT_KEY"], checkpoint_file=settings["AUDIT_CHECKPOINT_FILE"])
         count = next(iter(db.query("SELECT count(*) AS n FROM audit_log")))["n"]
     finally:
         db.close()
@@ -326,16 +337,37 @@ def audit_verify_command() -> None:
     click.echo(f"The audit log is intact ({count} rows)")
 
 
+@audit_group.command("checkpoint")
+@with_appcontext
+def audit_checkpoint_command() -> None:
+    """Append the chain's head to VOORDEUR_AUDIT_CHECKPOINT_FILE when it moved (cron-safe)."""
+    from .storage.audit import checkpoint
+
+    path = current_app.config["VOORDEUR"]["AUDIT_CHECKPOINT_FILE"]
+    db = _db()
+    try:
+        written = checkpoint(db, checkpoint_file=path)
+    finally:
+        db.close()
+    if written is None:
+        click.echo(f"Audit checkpoint: nothing new since the last line of {path}")
+    else:
+        click.echo(f"Audit checkpoint: row {written[0]} {written[1]} appended to {path}")
+
+
 @click.command("sweep")
 @with_appcontext
 def sweep_command() -> None:
-    """Mark triages without recent activity as abandoned (safe to run from cron)."""
+    """Mark triages without recent activity as abandoned, and drop old rate-limit counters (cron-safe)."""
+    from .storage import throttle
     from .storage.routing import sweep_abandoned
 
     minutes = current_app.config["VOORDEUR"]["ABANDON_AFTER_MINUTES"]
     db = _db()
     try:
-        count = sweep_abandoned(db, datetime.now(UTC), timedelta(minutes=minutes))
+        now = datetime.now(UTC)
+        count = sweep_abandoned(db, now, timedelta(minutes=minutes))
+        throttle.sweep(db, now)
     finally:
         db.close()
     click.echo(f"Marked {count} triage(s) as abandoned")
@@ -345,9 +377,13 @@ def sweep_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn sync workers")
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (PEM): serve HTTPS.")
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM).")
 @with_appcontext
-def serve_command(host: str, port: int, workers: int) -> None:
-    """Migrate, then serve the portal with gunicorn (sync workers)."""
+def serve_command(host: str, port: int, workers: int, certfile: str | None, keyfile: str | None) -> None:
+    """Migrate, then serve the portal with gunicorn (sync workers); HTTPS with --certfile and --keyfile."""
+    if bool(certfile) != bool(keyfile):
+        raise click.UsageError("--certfile and --keyfile go together")
     from gunicorn.app.base import BaseApplication
 
     # Migrations run here, in one process, before any worker exists.
@@ -362,6 +398,8 @@ def serve_command(host: str, port: int, workers: int) -> None:
                 "accesslog": None,  # URLs carry triage ids: no access log by default
                 "control_socket_disable": True,
             }
+            if certfile:
+                options.update(certfile=certfile, keyfile=keyfile)
             for key, value in options.items():
                 self.cfg.set(key, value)
 
@@ -373,8 +411,55 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
             return create_app()
 
-    click.echo(f"Voordeur is serving on http://{host}:{port}/ (press Ctrl+C to stop)")
+    scheme = "https" if certfile else "http"
+    click.echo(f"Voordeur is serving on {scheme}://{host}:{port}/ (press Ctrl+C to stop)")
     Server().run()
+
+
+@click.command("outbox")
+@click.option("--watch", is_flag=True, help="Keep running and deliver every INTERVAL seconds (a Procfile worker).")
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(min=1), help="Seconds between runs.")
+@click.option("--status", "show_status", is_flag=True, help="Only show how much mail waits; send nothing.")
+@with_appcontext
+def outbox_command(watch: bool, interval: int, show_status: bool) -> None:
+    """Send the queued e-mail that is due, each message once (cron-safe, also when runs overlap).
+
+    A failed message is tried again after 1, 2, 4 … minutes and given up after 10 attempts.
+    """
+    from .mail import deliver_due
+    from .storage import outbox
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db = _db()
+    try:
+        if show_status:
+            for key, value in outbox.stats(db, datetime.now(UTC)).items():
+                click.echo(f"{key}\t{value}")
+            return
+        if not app.config["VOORDEUR"]["SMTP_HOST"]:
+            waiting = outbox.pending_count(db)
+            click.echo(f"No mail server configured (VOORDEUR_SMTP_HOST is not set): nothing sent, {waiting} waiting")
+            return
+        stop = _stop_signal() if watch else None
+        while True:
+            summary = deliver_due(app, db, datetime.now(UTC))
+            if not watch or summary.sent or summary.failed or summary.gave_up:
+                click.echo(str(summary))
+            if stop is None or stop.wait(interval):
+                break
+    finally:
+        db.close()
+
+
+def _stop_signal():  # type: ignore[no-untyped-def]
+    """An event that SIGTERM/SIGINT set: a worker stops between runs, never halfway through a message."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_args: stop.set())
+    return stop
 
 
 def init_app(app: Flask) -> None:
@@ -388,6 +473,7 @@ def init_app(app: Flask) -> None:
         users_group,
         purge_command,
         audit_group,
+        outbox_command,
     ):
         app.cli.add_command(command)
 

@@ -8,6 +8,7 @@ the instance config file (TOML) > defaults.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import tomllib
@@ -43,7 +44,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ENV",
         "development",
         "`development` or `production`. Production refuses to start "
-        "without `SECRET_KEY` and sends cookies only over HTTPS.",
+        "without `SECRET_KEY` and `PUBLIC_URL`, and sends cookies only over HTTPS.",
     ),
     Setting(
         "SECRET_KEY",
@@ -72,7 +73,13 @@ SETTINGS: tuple[Setting, ...] = (
         _bool,
     ),
     Setting("MAX_CONTENT_LENGTH", 256 * 1024, "Largest request body in bytes; larger requests get 413.", int),
-    Setting("SESSION_MINUTES", 60, "How long a session cookie (CSRF token, language) lives.", int),
+    Setting(
+        "SESSION_MINUTES",
+        60,
+        "A patient's session (CSRF token, language, their own triages) ends this many minutes after their "
+        "last activity.",
+        int,
+    ),
     Setting(
         "ABANDON_AFTER_MINUTES",
         120,
@@ -88,12 +95,49 @@ SETTINGS: tuple[Setting, ...] = (
         "afterwards. The anonymous routing record stays.",
         int,
     ),
+    Setting(
+        "REQUESTS_PER_CLIENT_HOUR",
+        10,
+        "Requests to a practice one client address may send per hour (e-consults, appointments, call-backs). "
+        "Raise it when many patients share one address (set `PROXIES` behind a proxy first).",
+        int,
+    ),
+    Setting("TRIAGES_PER_CLIENT_HOUR", 300, "Triages one client address may start per hour.", int),
+    Setting("STEPS_PER_RUN_HOUR", 200, "Answers one triage may receive per hour (a person needs a few dozen).", int),
     Setting("STAFF_IDLE_MINUTES", 15, "Staff are logged out after this many minutes without activity.", int),
+    Setting(
+        "STAFF_SESSION_HOURS",
+        12,
+        "A staff session ends this many hours after login, however active (the idle limit also applies).",
+        int,
+    ),
     Setting(
         "PUBLIC_URL",
         None,
         "The portal's public address (e.g. `https://voordeur.example.nl`), used for links in e-mails. "
-        "Default: the address of the request.",
+        "Required in production; in development the address of the request is used.",
+    ),
+    Setting(
+        "PROXIES",
+        0,
+        "How many reverse proxies stand in front of the portal. With 1 or more, the client address and "
+        "scheme are taken from that many `X-Forwarded-For`/`X-Forwarded-Proto` hops (rate limits and the "
+        "audit log use the address). Leave 0 when clients connect directly.",
+        int,
+    ),
+    Setting(
+        "AUDIT_KEY",
+        None,
+        "Key of the audit log's keyed hash chain; keep it outside the database. Default: derived from "
+        "`SECRET_KEY`. Set it on its own if you ever rotate `SECRET_KEY`, or old audit rows stop verifying.",
+    ),
+    Setting(
+        "AUDIT_CHECKPOINT_FILE",
+        None,
+        "Append-only file that `voordeur audit checkpoint` writes the chain's head to (run it from cron); "
+        "`voordeur audit verify` finds rows removed before a checkpoint. Default: "
+        "`audit-checkpoints.log` in the instance folder. Keep it on other storage than the database, "
+        "ideally append-only (`chattr +a`).",
     ),
     Setting(
         "SMTP_HOST",
@@ -171,6 +215,17 @@ def _apply_defaults(values: dict[str, Any], instance_path: Path) -> None:
                 "print(secrets.token_urlsafe(48))') and use the same value for every worker."
             )
         values["SECRET_KEY"] = _development_key(instance_path)
+    if production and not values["PUBLIC_URL"]:
+        raise ConfigError(
+            "Voordeur will not start in production without its public address: set VOORDEUR_PUBLIC_URL "
+            "(for example https://voordeur.example.nl). Links in e-mails use it, never the request's Host header."
+        )
+    if values["PUBLIC_URL"]:
+        values["PUBLIC_URL"] = values["PUBLIC_URL"].rstrip("/")
+    if values["AUDIT_KEY"] is None:
+        values["AUDIT_KEY"] = hashlib.sha256(b"voordeur-audit:" + values["SECRET_KEY"].encode()).hexdigest()
+    if values["AUDIT_CHECKPOINT_FILE"] is None:
+        values["AUDIT_CHECKPOINT_FILE"] = str(instance_path / "audit-checkpoints.log")
 
 
 def data_dir(name: str) -> Path:

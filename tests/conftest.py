@@ -61,6 +61,7 @@ def app_config(db_path: Path, rules_dir: Path, content_copy: Path, tmp_path: Pat
         "SECRET_KEY": "test-secret",
         "CONFIG": None,
         "RULES_CHECK_SECONDS": 0,
+        "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.log"),
         "WTF_CSRF_ENABLED": False,
         "TESTING": True,
     }
@@ -122,27 +123,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_live_server(instance: Path) -> LiveServer:
+def start_live_server(
+    instance: Path, *, extra_env: dict | None = None, tls: tuple[str, str, object] | None = None
+) -> LiveServer:
+    """`voordeur demo`, then `voordeur serve` on a free port; with ``tls`` = (certfile, keyfile,
+    ssl context that trusts them) it serves HTTPS, and ``extra_env`` may set production mode."""
+    port = free_port()
+    scheme = "https" if tls else "http"
     env = {
         **os.environ,
         "VOORDEUR_DATABASE": str(instance / "voordeur.db"),
         "VOORDEUR_SECRET_KEY": "live-server-test-secret",
         "VOORDEUR_CONFIG": "",
+        "VOORDEUR_AUDIT_CHECKPOINT_FILE": str(instance / "audit-checkpoints.log"),
+        # Every test client shares 127.0.0.1: the per-address limits get their own tests.
+        "VOORDEUR_REQUESTS_PER_CLIENT_HOUR": "100000",
+        "VOORDEUR_TRIAGES_PER_CLIENT_HOUR": "100000",
         "HOME": str(instance),
+        **(extra_env or {}),
     }
     subprocess.run([_voordeur(), "demo"], env=env, check=True, capture_output=True)
-    port = free_port()
-    process = subprocess.Popen(
-        [_voordeur(), "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    serve = [_voordeur(), "serve", "--port", str(port), "--workers", "2"]
+    if tls:
+        serve += ["--certfile", tls[0], "--keyfile", tls[1]]
+    process = subprocess.Popen(serve, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"{scheme}://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+            with urllib.request.urlopen(base + "/healthz", timeout=1, context=tls[2] if tls else None) as response:
                 if response.status == 200:
                     return LiveServer(base, env, instance / "voordeur.db", process)
         except OSError:

@@ -79,9 +79,20 @@ def gen_staff(db, *, role: str = "assistant", practices=("de-linde",), email: st
 
 
 def login(client, staff, password: str = STAFF_PASSWORD):
-    """Password, then the current TOTP code, as the authenticator app would show it."""
+    """Password, then the current TOTP code, as the authenticator app would show it.
+
+    A code is accepted once (replay protection), and tests log in many times
+    within one 30-second step: forget the used step first, as if the next code
+    had come.
+    """
     import pyotp
 
+    from portal.storage.db import open_db
+
+    database = open_db(client.application.config["VOORDEUR"]["DATABASE"])
+    database.execute("UPDATE staff SET totp_last_step = NULL WHERE id = ?", [staff.id])
+    database.conn.commit()
+    database.close()
     client.post("/staff/login", data={"email": staff.email, "password": password})
     return client.post("/staff/2fa", data={"code": pyotp.TOTP(staff.totp_secret).now()})
 
@@ -116,9 +127,13 @@ ECONSULT_FORM = {
 
 
 def send_econsult(client, practice: str = "de-linde", **overrides):
-    """A finished e-consult triage and a sent request; returns (patient, response)."""
+    """A finished e-consult triage and a sent request; returns (patient, response).
+
+    Each triage gets its own idempotency key, as each form the portal renders does.
+    """
     patient = econsult_run(client, practice)
-    response = client.post(request_url(patient), data={**ECONSULT_FORM, **overrides})
+    data = {**ECONSULT_FORM, "idempotency_key": f"key-{patient.run_id}", **overrides}
+    response = client.post(request_url(patient), data=data)
     return patient, response
 
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
+from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
 
+from ..errors import BadInput
 from ..staff.guard import current_staff, staff_required
 from ..storage import audit
 from ..storage import stats as store
@@ -28,6 +32,15 @@ from .stats import COUNTERFACTUALS, ROUTES
 bp = Blueprint("evaluation", __name__, url_prefix="/staff/evaluatie")
 ROLES = ("evaluator", "admin")
 REFRESH_SECONDS = 60
+#: The dates the dashboard accepts. Far outside them ``date`` arithmetic overflows (the previous
+#: period of year 1) or the year cannot be written at all (0, 99999): refuse them as input errors.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_DAYS = 3 * 366
+#: A month's count above this is a typing error (and above 2**63 SQLite cannot store it).
+MAX_COUNT = 10_000_000
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+BASELINE_COLUMNS = ("practice", "month", "consults", "phone_calls")
+MAX_ROW_ERRORS = 20
 _last_refresh: dict[str, float] = {}  # database path → when this worker last refreshed its rollups
 
 
@@ -54,15 +67,30 @@ def _scope() -> tuple[list[str], str]:
     return [chosen], chosen
 
 
-def _period() -> report.Period:
-    today = datetime.now(_zone()).date()
+def _date_arg(name: str) -> date | None:
+    """The ``YYYY-MM-DD`` date in query argument ``name``; a 400 that says how to write it."""
+    value = request.args.get(name)
+    if not value:
+        return None
     try:
-        end = date.fromisoformat(request.args.get("tot", "")) if request.args.get("tot") else today
-        start = date.fromisoformat(request.args.get("van", "")) if request.args.get("van") else end - timedelta(days=89)
+        return date.fromisoformat(value)
     except ValueError:
-        abort(400)
-    if start > end or (end - start).days > 3 * 366:
-        abort(400)
+        raise BadInput(_("Write dates as YYYY-MM-DD, for example 2026-01-31.")) from None
+
+
+def _period() -> report.Period:
+    """The period from ``van``/``tot`` (default: the last 90 days). The check on the range comes
+    before any arithmetic, so no date overflows into a 500."""
+    end = _date_arg("tot") or datetime.now(_zone()).date()
+    start = _date_arg("van")
+    for day in (start, end):
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise BadInput(_("Choose dates between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
+    start = start or end - timedelta(days=89)
+    if start > end:
+        raise BadInput(_("The start date must come before the end date."))
+    if (end - start).days > MAX_DAYS:
+        raise BadInput(_("Choose a period of at most three years."))
     return report.Period(start, end)
 
 
@@ -151,24 +179,13 @@ def baseline():  # type: ignore[no-untyped-def]
     db = get_db()
     errors: list[str] = []
     if request.method == "POST":
-        if request.files.get("file") and request.files["file"].filename:
-            text = request.files["file"].read().decode("utf-8-sig", errors="replace")
-            entries = list(csv.DictReader(io.StringIO(text)))
+        upload = request.files.get("file")
+        if upload and upload.filename:
+            entries, errors = _read_csv(upload)
         else:
             entries = [request.form.to_dict()]
-        parsed = []
-        for number, entry in enumerate(entries, start=1):
-            try:
-                practice = entry["practice"].strip()
-                month = entry["month"].strip()
-                datetime.strptime(month, "%Y-%m")
-                values = [int(entry[k]) for k in ("consults", "phone_calls")] + [int(entry.get("econsults") or 0)]
-                if practice not in staff.practices or min(values) < 0:
-                    raise ValueError
-            except (KeyError, ValueError, AttributeError):
-                errors.append(_("Row %(n)d: practice, month (YYYY-MM) and whole numbers are needed.", n=number))
-                continue
-            parsed.append((practice, month, *values))
+        parsed, row_errors = _parse_baseline(entries, staff.practices)
+        errors += row_errors
         if not errors:
             for row in parsed:
                 store.save_baseline(db, *row)
@@ -185,13 +202,113 @@ def baseline():  # type: ignore[no-untyped-def]
     ), (422 if errors else 200)
 
 
+BaselineRow = tuple[str, str, int, int, int]
+
+
+def _read_csv(upload: FileStorage) -> tuple[list[dict[str, str | None]], list[str]]:
+    """The rows of an uploaded CSV file, or why it cannot be read.
+
+    Spreadsheets save in many encodings; guessing would store mangled practice names, so
+    anything but UTF-8 (with or without Excel's byte order mark) is refused with how to fix it.
+    """
+    content = upload.read()
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        if b"\x00" in content:
+            return [], [_("This is not a CSV file. Save the spreadsheet as “CSV UTF-8” and import that file.")]
+        return [], [_("The file is not in UTF-8. In your spreadsheet, choose “Save as” and “CSV UTF-8”.")]
+    if "\x00" in text:
+        return [], [_("This is not a CSV file. Save the spreadsheet as “CSV UTF-8” and import that file.")]
+    try:
+        # Universal newlines: "CSV (Macintosh)" from Excel ends its lines with a bare \r.
+        reader = csv.DictReader(io.StringIO(text, newline=None))
+        entries = list(reader)
+    except csv.Error:
+        return [], [_("This is not a CSV file. Save the spreadsheet as “CSV UTF-8” and import that file.")]
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [column for column in BASELINE_COLUMNS if column not in header]
+    if not entries:
+        return [], [_("The file holds no rows.")]
+    if missing:
+        return [], [
+            _(
+                "The file needs the columns %(columns)s. Missing columns: %(missing)s.",
+                columns=", ".join((*BASELINE_COLUMNS, "econsults")),
+                missing=", ".join(missing),
+            )
+        ]
+    # Spreadsheets may pad or capitalise a header; the row check looks columns up by their plain
+    # name. Cells beyond the header (DictReader's key None, a list) are ignored.
+    rows = [{(k or "").strip().lower(): v for k, v in entry.items() if isinstance(v, str | None)} for entry in entries]
+    return rows, []
+
+
+def _parse_baseline(
+    entries: list[dict[str, str | None]], practices: Collection[str]
+) -> tuple[list[BaselineRow], list[str]]:
+    """Every row checked; each problem says the row, the column and what is wrong with it."""
+    parsed: list[BaselineRow] = []
+    errors: list[str] = []
+    for number, entry in enumerate(entries, start=1):
+        row, problem = _parse_baseline_row(number, entry, practices)
+        if problem:
+            errors.append(problem)
+        elif row:
+            parsed.append(row)
+    if len(errors) > MAX_ROW_ERRORS:
+        more = len(errors) - MAX_ROW_ERRORS
+        errors = [*errors[:MAX_ROW_ERRORS], _("And %(n)d more rows with problems.", n=more)]
+    return parsed, errors
+
+
+def _parse_baseline_row(
+    number: int, entry: dict[str, str | None], practices: Collection[str]
+) -> tuple[BaselineRow | None, str | None]:
+    """One row as (practice, month, consults, phone calls, e-consults), or its first problem."""
+    for column in BASELINE_COLUMNS:
+        if not (entry.get(column) or "").strip():
+            return None, _("Row %(n)d: %(column)s is missing.", n=number, column=column)
+    practice = (entry["practice"] or "").strip()
+    if practice not in practices:
+        return None, _("Row %(n)d: practice %(value)s is not one of your practices.", n=number, value=practice[:40])
+    month = _month(entry["month"] or "")
+    if month is None:
+        return None, _("Row %(n)d: write the month as YYYY-MM, for example 2025-03.", n=number)
+    values = []
+    for column in ("consults", "phone_calls", "econsults"):
+        value = (entry.get(column) or "0").strip()
+        if not WHOLE_NUMBER.fullmatch(value) or int(value) > MAX_COUNT:
+            return None, _(
+                "Row %(n)d: %(column)s must be a whole number from 0 to %(max)d, not “%(value)s”.",
+                n=number,
+                column=column,
+                max=MAX_COUNT,
+                value=value[:20],
+            )
+        values.append(int(value))
+    consults, phone_calls, econsults = values
+    return (practice, month, consults, phone_calls, econsults), None
+
+
+def _month(value: str) -> str | None:
+    """``YYYY-MM`` within the years the dashboard shows, written the one way (2025-3 → 2025-03)."""
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", value.strip())
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+        return None
+    return f"{year:04d}-{month:02d}"
+
+
 @bp.get("/jaarverslag")
 @staff_required(*ROLES)
 def yearly_report():  # type: ignore[no-untyped-def]
     _refresh()
     db = get_db()
     scope, chosen = _scope()
-    year = request.args.get("jaar", type=int) or datetime.now(_zone()).year
+    year = _year()
     period = report.Period(date(year, 1, 1), date(year, 12, 31))
     return render_template(
         "evaluation/yearly.html",
@@ -209,3 +326,14 @@ def yearly_report():  # type: ignore[no-untyped-def]
         routes=ROUTES,
         period=period,
     )
+
+
+def _year() -> int:
+    """The report's year (default: this year). ``date`` cannot hold year 0 or 99999, and the
+    previous period of year 1 overflows: outside the dashboard's years it is an input error."""
+    value = request.args.get("jaar", "").strip()
+    if not value:
+        return datetime.now(_zone()).year
+    if not WHOLE_NUMBER.fullmatch(value) or not FIRST_YEAR <= int(value) <= LAST_YEAR:
+        raise BadInput(_("Choose a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
+    return int(value)

@@ -9,12 +9,14 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from .. import mail
+from ..errors import BadInput
 from ..i18n import current_locale
 from ..rulebook import live_trees
-from ..staff.guard import current_staff, staff_required
+from ..staff.guard import audit_context, current_staff, staff_required
 from ..storage import audit
 from ..storage import requests as store
 from ..storage.db import get_db
+from ..storage.outbox import MailOrder
 from ..storage.practices import get_practice
 from ..storage.routing import get_run
 from ..storage.staff import list_staff
@@ -48,10 +50,19 @@ def _request_or_404(practice_slug: str, request_id: int) -> store.PracticeReques
     return found
 
 
-def _audit(action: str, practice: str, request_id: int | None = None) -> None:
+def _audit(action: str, practice: str, request_id: int | None = None, detail: str | None = None) -> None:
+    """Every look at patient data, with where it came from and in which session (NEN 7513)."""
     staff = current_staff()
     assert staff is not None
-    audit.append(get_db(), action=action, staff_id=staff.id, practice=practice, request_id=request_id)
+    audit.append(
+        get_db(),
+        action=action,
+        staff_id=staff.id,
+        practice=practice,
+        request_id=request_id,
+        detail=detail,
+        **audit_context(),
+    )
 
 
 @bp.get("/<practice_slug>/inbox")
@@ -61,7 +72,8 @@ def index(practice_slug: str):  # type: ignore[no-untyped-def]
     status = request.args.get("status") if request.args.get("status") in store.STATUSES else None
     db = get_db()
     rows = store.inbox(db, practice_slug, kind=kind, status=status)
-    _audit("view:inbox" + (f":{kind}" if kind else "") + (f":{status}" if status else ""), practice_slug)
+    shown = audit.ids_detail(row.id for row in rows)  # which requests the list showed (NEN 7513)
+    _audit("view:inbox" + (f":{kind}" if kind else "") + (f":{status}" if status else ""), practice_slug, detail=shown)
     now = _now()
     return render_template(
         "inbox/index.html",
@@ -76,27 +88,30 @@ def index(practice_slug: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _triage_path(run_id: str, locale: str) -> tuple[list[tuple[str, str]], dict]:
-    run = get_run(get_db(), run_id)
+def _triage_path(found: store.PracticeRequest, locale: str) -> tuple[list[tuple[str, str]], dict]:
+    """The triage as the patient sent it: the answers frozen in the request, not the live run
+    (which anyone holding its URL could once change after sending)."""
+    run = get_run(get_db(), found.run_id)
     if run is None:
         return [], {}
+    answers = found.details.get("answers", run.answers)
     tree = live_trees().get(run.tree_id)
     facts = {
         "tree": run.tree_id,
-        "version": run.tree_version,
-        "outcome": run.outcome_node,
-        "route": run.route,
-        "urgency": run.urgency,
+        "version": found.details.get("version", run.tree_version),
+        "outcome": found.details.get("outcome", run.outcome_node),
+        "route": found.details.get("route", run.route),
+        "urgency": found.urgency,
         "final_route": run.final_route,
         "final_urgency": run.final_urgency,
     }
     if tree is None:
         return [], facts
     try:
-        result = walk(tree, run.answers)
+        result = walk(tree, answers)
     except TriageError:
         return [], facts
-    return answer_labels(tree, result, run.answers, locale), facts
+    return answer_labels(tree, result, answers, locale), facts
 
 
 @bp.get("/<practice_slug>/requests/<int:request_id>")
@@ -109,7 +124,7 @@ def detail(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
 
 def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):  # type: ignore[no-untyped-def]
     db = get_db()
-    path, facts = _triage_path(found.run_id, current_locale())
+    path, facts = _triage_path(found, current_locale())
     run = get_run(db, found.run_id)
     close_form = forms.get("close_form") or CloseForm(
         data={"route": run.route if run else None, "urgency": found.urgency}
@@ -147,7 +162,7 @@ def claim(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
     found = _request_or_404(practice_slug, request_id)
     staff = current_staff()
     assert staff is not None
-    store.assign(get_db(), found, staff.id, staff.id)
+    store.assign(get_db(), found, staff.id, staff.id, origin=audit_context())
     return _back(practice_slug, found.id)
 
 
@@ -165,28 +180,19 @@ def assign(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
     chosen = request.form.get("assignee", type=int)
     if chosen not in {c.id for c in colleagues(practice_slug)}:
         abort(400)
-    store.assign(get_db(), found, staff.id, chosen)
+    store.assign(get_db(), found, staff.id, chosen, origin=audit_context())
     return _back(practice_slug, found.id)
 
 
-def _notify(found: store.PracticeRequest) -> None:
-    """Tell the patient there is news, without any medical content."""
-    if not found.email:
-        return
-    settings = current_app.config["VOORDEUR"]
-    base = settings.get("PUBLIC_URL") or request.host_url.rstrip("/")
-    link = base + url_for("patient.request_status", token=found.status_token)
-    practice = get_practice(get_db(), found.practice)
-    mail.send(
-        settings,
-        to=found.email,
-        subject=f"Nieuw bericht van {practice.name if practice else 'uw huisartsenpraktijk'}",
-        body=(
-            f"Er is een nieuw bericht over uw vraag {found.reference}.\n"
-            f"Lees het via deze persoonlijke link: {link}\n\n"
-            "Dit bericht is automatisch verstuurd. Bij spoed belt u de praktijk, bij levensgevaar 112."
-        ),
-    )
+def _notify(found: store.PracticeRequest) -> MailOrder | None:
+    """The "there is news" mail to queue with a reply, without any medical content.
+
+    In the patient's language (the one their triage ran in), not the assistant's.
+    Queued in the reply's transaction and sent by ``voordeur outbox``: a slow or
+    refused mail server never fails or delays the assistant's reply.
+    """
+    run = get_run(get_db(), found.run_id)
+    return mail.order("new_message", run.locale if run else "nl", found.email)
 
 
 @bp.post("/<practice_slug>/requests/<int:request_id>/reply")
@@ -198,8 +204,7 @@ def reply(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
         return _render_detail(practice_slug, found, reply_form=form)
     staff = current_staff()
     assert staff is not None
-    store.reply(get_db(), found, staff.id, form.body.data.strip(), _now())
-    _notify(found)
+    store.reply(get_db(), found, staff.id, form.body.data.strip(), _now(), mail=_notify(found), origin=audit_context())
     return _back(practice_slug, found.id)
 
 
@@ -215,8 +220,16 @@ def reroute(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def
     text = str(REROUTES[form.target.data])
     if form.note.data and form.note.data.strip():
         text += "\n\n" + form.note.data.strip()
-    store.reply(get_db(), found, staff.id, text, _now(), action=f"reroute:{form.target.data}")
-    _notify(found)
+    store.reply(
+        get_db(),
+        found,
+        staff.id,
+        text,
+        _now(),
+        action=f"reroute:{form.target.data}",
+        mail=_notify(found),
+        origin=audit_context(),
+    )
     return _back(practice_slug, found.id)
 
 
@@ -229,7 +242,15 @@ def close(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
         return _render_detail(practice_slug, found, close_form=form)
     staff = current_staff()
     assert staff is not None
-    store.close(get_db(), found, staff.id, route=form.route.data, urgency=form.urgency.data, now=_now())
+    store.close(
+        get_db(),
+        found,
+        staff.id,
+        route=form.route.data,
+        urgency=form.urgency.data,
+        now=_now(),
+        origin=audit_context(),
+    )
     return redirect(url_for(".index", practice_slug=practice_slug), 303)
 
 
@@ -237,12 +258,20 @@ def close(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
 @staff_required("admin")
 def audit_log():  # type: ignore[no-untyped-def]
     db = get_db()
-    page = max(int(request.args.get("page", "1") or 1), 1)
+    # A page number that is not one is the sender's mistake: 400, not 500. Huge numbers would
+    # overflow SQLite's OFFSET, so they are refused too.
+    last_page = 1_000_000
+    try:
+        page = max(int(request.args.get("page") or 1), 1)
+    except ValueError:
+        page = last_page + 1
+    if page > last_page:
+        raise BadInput(_("The page number must be a whole number from 1 to %(max)d.", max=last_page))
     entries = audit.entries(db, limit=100, offset=(page - 1) * 100)
     problems = audit.verify(db)
     staff = current_staff()
     assert staff is not None
-    audit.append(db, action="view:audit", staff_id=staff.id)
+    audit.append(db, action="view:audit", staff_id=staff.id, **audit_context())
     return render_template(
         "inbox/audit.html",
         entries=entries,

@@ -6,6 +6,7 @@ the answers the engine accepts for their profile.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 
@@ -23,7 +24,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..triage.engine import Page
@@ -69,19 +70,36 @@ FOR_WHOM = [
 ]
 
 
+# Characters that change how text reads without being seen: bidi controls (an
+# RLO made "Jan" and a complaint read backwards in the inbox), zero-width
+# characters (a name of only U+200B looked filled in), and other format characters.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+
+
+def clean_name(value: str | None) -> str | None:
+    """A name as it will show in the inbox: no invisible or direction-changing characters,
+    no surrounding or doubled white space."""
+    if value is None:
+        return None
+    return " ".join(_INVISIBLE.sub("", value).split())
+
+
 class RequestForm(FlaskForm):
     """What a patient sends to the practice. ``kind`` decides which fields are required."""
 
     name = StringField(
         _l("Full name of the patient"),
-        validators=[InputRequired(_l("Enter the patient's name.")), Length(max=100)],
+        filters=[clean_name],
+        validators=[DataRequired(_l("Enter the patient's name.")), Length(max=100)],
     )
     birth_date = DateField(
         _l("Date of birth of the patient"),
         validators=[InputRequired(_l("Enter the date of birth, for example 31-12-1980."))],
     )
     for_whom = RadioField(_l("Who is this for?"), choices=FOR_WHOM, default="self")
-    contact_name = StringField(_l("Your own name (parent or carer)"), validators=[Length(max=100)])
+    contact_name = StringField(
+        _l("Your own name (parent or carer)"), filters=[clean_name], validators=[Length(max=100)]
+    )
     phone = TelField(
         _l("Phone number"),
         validators=[
@@ -93,7 +111,10 @@ class RequestForm(FlaskForm):
         _l("E-mail address"),
         validators=[
             Optional(),
-            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address.")),
+            Length(max=254),
+            # One address, checked by email-validator (a regular expression let
+            # "a@b.nl,postmaster" through: a list of recipients).
+            Email(message=_l("Enter one e-mail address, for example naam@voorbeeld.nl."), check_deliverability=False),
         ],
     )
     message = TextAreaField(_l("Your question"), validators=[Length(max=2000)])
@@ -104,7 +125,7 @@ class RequestForm(FlaskForm):
         option_widget=CheckboxInput(),
     )
     consent = BooleanField(_l("Yes, the social services of my municipality may contact me about this."))
-    idempotency_key = HiddenField()
+    idempotency_key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]+$")])
     alarm_ack = HiddenField()
 
     def __init__(self, *args: object, kind: str, **kwargs: object) -> None:

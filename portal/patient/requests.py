@@ -9,20 +9,23 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from .. import mail
 from ..alarm import alarm_words
 from ..hours import is_open
+from ..i18n import current_locale
 from ..storage import requests as store
-from ..storage.db import get_db
+from ..storage.db import StorageUnavailable, get_db
+from ..storage.outbox import MailOrder
 from ..storage.practices import Practice, get_practice
 from ..storage.routing import Run, mark_cap_redirected
 from ..triage.model import Outcome, Tree
 from ..workdays import answer_due
+from . import limits
 from .forms import RequestForm
 from .kinds import request_kind
-from .routes import _load_run, _local_now, _now, bp
+from .routes import _load_run, _local_now, _now, bp, sent_request
 
 
 def _capped(practice: Practice, kind: str) -> bool:
@@ -39,6 +42,10 @@ def send_request(practice_slug: str, tree_id: str, run_id: str):  # type: ignore
     outcome = result.step
     if not isinstance(outcome, Outcome):
         return redirect(url_for(".resume", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id), 303)
+    already = sent_request(run.id)
+    if already is not None:  # one request per triage: back and send again shows the first one
+        confirm = {"sent": 1} if request.method == "POST" else {}
+        return redirect(url_for(".request_status", token=already.status_token, **confirm), 303)
     kind = request_kind(outcome, practice, _local_now())
     if kind is None:
         abort(404)
@@ -60,23 +67,38 @@ def send_request(practice_slug: str, tree_id: str, run_id: str):  # type: ignore
         if alarms and form.alarm_ack.data != "1":
             form.alarm_ack.data = "1"  # interrupt once; the next submit sends
             return _render_form(practice, tree, outcome, kind, form, alarms=alarms)
-        sent = _submit(practice, tree, run, outcome, kind, form, alarm_shown=bool(alarms))
+        try:
+            if not limits.request_allowed(_now()):
+                return _render_form(practice, tree, outcome, kind, form, problem="too_many", status=429)
+            sent = _submit(practice, tree, run, outcome, kind, form, alarm_shown=bool(alarms))
+        except StorageUnavailable:
+            return _render_form(practice, tree, outcome, kind, form, problem="unavailable", status=503)
+        except store.KeyConflict:
+            abort(400)
         return redirect(url_for(".request_status", token=sent.status_token, sent=1), 303)
     return _render_form(practice, tree, outcome, kind, form)
 
 
-def _render_form(practice, tree, outcome, kind, form, alarms=None):  # type: ignore[no-untyped-def]
-    status = 422 if form.errors else 200
-    return render_template(
-        "patient/request.html",
-        practice=practice,
-        tree=tree,
-        outcome=outcome,
-        kind=kind,
-        form=form,
-        alarms=alarms or [],
-        open_now=is_open(practice.opening_hours, _local_now()),
-    ), status
+def _render_form(practice, tree, outcome, kind, form, alarms=None, problem=None, status=None):  # type: ignore[no-untyped-def]
+    """The form with what was typed; ``problem`` says why it was not sent (nothing typed is lost)."""
+    status = status or (422 if form.errors else 200)
+    headers = {"Retry-After": "30"} if status in (429, 503) else {}
+    return (
+        render_template(
+            "patient/request.html",
+            practice=practice,
+            tree=tree,
+            outcome=outcome,
+            kind=kind,
+            form=form,
+            alarms=alarms or [],
+            open_now=is_open(practice.opening_hours, _local_now()),
+            problem=problem,
+            run_id=(request.view_args or {}).get("run_id"),
+        ),
+        status,
+        headers,
+    )
 
 
 def _submit(
@@ -96,6 +118,9 @@ def _submit(
         "version": tree.version,
         "outcome": outcome.id,
         "route": outcome.route.value,
+        # The answers as sent, frozen: the inbox shows these, whatever happens to the run later.
+        "answers": dict(run.answers),
+        "prelude_version": run.prelude_version,
     }
     if outcome.appointment:
         details.update(
@@ -123,26 +148,18 @@ def _submit(
         alarm_warning_shown=alarm_shown,
         details=details,
     )
-    sent, created = store.submit(get_db(), new, now=_now(), due=due)
-    if created and sent.email:
-        _confirm_by_mail(practice, sent)
+    sent, _created = store.submit(get_db(), new, now=_now(), due=due, mail=_confirm_by_mail(new.email))
     return sent
 
 
-def _confirm_by_mail(practice: Practice, sent: store.PracticeRequest) -> None:
-    settings = current_app.config["VOORDEUR"]
-    base = settings.get("PUBLIC_URL") or request.host_url.rstrip("/")
-    link = base + url_for(".request_status", token=sent.status_token)
-    mail.send(
-        settings,
-        to=sent.email or "",
-        subject=f"Uw vraag aan {practice.name} is verstuurd",
-        body=(
-            f"Uw vraag is verstuurd. Uw referentie is {sent.reference}.\n"
-            f"Volg uw vraag en lees het antwoord via deze persoonlijke link: {link}\n\n"
-            "Dit bericht is automatisch verstuurd. Bij spoed belt u de praktijk, bij levensgevaar 112."
-        ),
-    )
+def _confirm_by_mail(email: str | None) -> MailOrder | None:
+    """The confirmation to queue with the request, in the patient's language.
+
+    Only queued, in the same transaction as the request: the patient gets the
+    confirmation page whatever the mail server does, and a repeat of the same
+    submission queues nothing new. ``voordeur outbox`` sends it.
+    """
+    return mail.order("request_sent", current_locale(), email)
 
 
 @bp.get("/status/<token>")

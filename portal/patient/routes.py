@@ -29,8 +29,10 @@ from ..extensions import htmx
 from ..hours import is_open
 from ..i18n import current_locale
 from ..rulebook import live_trees
-from ..storage.db import get_db
+from ..storage import requests as requests_store
+from ..storage.db import StorageUnavailable, get_db
 from ..storage.practices import Practice, get_practice, list_practices
+from ..storage.requests import PracticeRequest
 from ..storage.routing import Progress, Run, get_run, record_counterfactual, record_progress, start_run
 from ..triage.engine import (
     EMERGENCY_PAGE_ID,
@@ -44,6 +46,7 @@ from ..triage.engine import (
 )
 from ..triage.model import Outcome, Tree
 from ..triage.search import order_key, search
+from . import limits, ownership
 from .forms import answers_from, page_form
 from .kinds import request_kind
 
@@ -123,16 +126,22 @@ def begin(practice_slug: str, tree_id: str):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         answers = answers_from(form, page)
         result = walk(tree, answers)
-        run_id = start_run(
-            get_db(),
-            practice=practice.slug,
-            tree_id=tree.id,
-            tree_version=tree.version,
-            prelude_version=tree.prelude.version,
-            locale=current_locale(),
-            progress=_progress(result, answers),
-            now=_now(),
-        )
+        try:
+            if not limits.triage_allowed(_now()):
+                return _render_page(practice, tree, None, first, page, form, problem="too_many", status=429)
+            run_id = start_run(
+                get_db(),
+                practice=practice.slug,
+                tree_id=tree.id,
+                tree_version=tree.version,
+                prelude_version=tree.prelude.version,
+                locale=current_locale(),
+                progress=_progress(result, answers),
+                now=_now(),
+            )
+        except StorageUnavailable:
+            return _render_page(practice, tree, None, first, page, form, problem="unavailable", status=503)
+        ownership.bind(run_id)
         return _after_answer(practice, tree, run_id, result, answers)
     return _render_page(practice, tree, None, first, page, form)
 
@@ -149,8 +158,8 @@ def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):  # type: 
     if page_id == OUTCOME_PAGE:
         return _outcome(practice, tree, run.id, run.answers, result, counterfactual=run.counterfactual)
     shown = _find_page(result, page_id)
-    if shown is None:
-        # Not on the path (any more): show where the patient really is.
+    if shown is None or sent_request(run.id) is not None:
+        # Not on the path (any more), or frozen because a request was sent: show where the patient really is.
         return redirect(_step_url(practice, tree, run.id, result), 303)
     current = {q.id: run.answers[q.id] for q in shown.questions if q.id in run.answers}
     form = page_form(shown, result.profile, current_locale(), current)
@@ -160,7 +169,12 @@ def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):  # type: 
             new_result = walk(tree, answers)
         except TriageError:
             abort(400)
-        record_progress(get_db(), run.id, _progress(new_result, answers), current_locale(), _now())
+        try:
+            if not limits.steps_allowed(run.id, _now()):
+                return _render_page(practice, tree, run.id, result, shown, form, problem="too_many", status=429)
+            record_progress(get_db(), run.id, _progress(new_result, answers), current_locale(), _now())
+        except StorageUnavailable:
+            return _render_page(practice, tree, run.id, result, shown, form, problem="unavailable", status=503)
         return _after_answer(practice, tree, run.id, new_result, answers)
     return _render_page(practice, tree, run.id, result, shown, form)
 
@@ -186,11 +200,19 @@ def _load_run(practice_slug: str, tree_id: str, run_id: str) -> tuple[Practice, 
     practice = _practice_or_404(practice_slug)
     tree = _tree_or_404(tree_id)
     run = _run_or_404(practice, tree, run_id)
+    start_anew = redirect(url_for(".begin", practice_slug=practice.slug, tree_id=tree.id), 303)
+    if not ownership.owns(run.id):
+        abort(start_anew)  # someone else's triage: never show or change its answers
     try:
         result = walk(tree, run.answers)
     except TriageError:
-        abort(redirect(url_for(".begin", practice_slug=practice.slug, tree_id=tree.id), 303))
+        abort(start_anew)
     return practice, tree, run, result
+
+
+def sent_request(run_id: str) -> PracticeRequest | None:
+    """The request sent from this triage: once there is one, its answers are frozen."""
+    return requests_store.for_run(get_db(), run_id)
 
 
 def _find_page(result: Walk, page_id: str) -> Page | None:
@@ -243,14 +265,25 @@ def _previous_url(practice: Practice, tree: Tree, run_id: str | None, result: Wa
     return url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=pages[index - 1].id)
 
 
-def _render_page(practice: Practice, tree: Tree, run_id: str | None, result: Walk, shown: Page, form):  # type: ignore[no-untyped-def]
+def _render_page(  # type: ignore[no-untyped-def]
+    practice: Practice,
+    tree: Tree,
+    run_id: str | None,
+    result: Walk,
+    shown: Page,
+    form,
+    *,
+    problem: str | None = None,
+    status: int | None = None,
+):
+    """The page with its form; ``problem`` ("unavailable", "too_many") explains why an answer was not saved."""
     if run_id is None:
         action = url_for(".begin", practice_slug=practice.slug, tree_id=tree.id)
     else:
         action = url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=shown.id)
     done, total = progress(tree, result)
     position = next((i for i, p in enumerate(result.pages) if p.id == shown.id), done)
-    status = 422 if form.errors else 200
+    status = status or (422 if form.errors else 200)
     return (
         render_template(
             "patient/page.html",
@@ -264,8 +297,11 @@ def _render_page(practice: Practice, tree: Tree, run_id: str | None, result: Wal
             step_total=max(total, position + 1),
             who_for=result.profile.who_for,
             is_emergency_screen=shown.id == EMERGENCY_PAGE_ID,
+            run_id=run_id,
+            problem=problem,
         ),
         status,
+        {"Retry-After": "30"} if status in (429, 503) else {},
     )
 
 
@@ -302,6 +338,7 @@ def _outcome(  # type: ignore[no-untyped-def]
         outcome=outcome,
         open_now=is_open(practice.opening_hours, _local_now()),
         answered=answer_labels(tree, result, answers, locale),
+        sent=sent_request(run_id),
         change_url=url_for(
             ".page",
             practice_slug=practice.slug,

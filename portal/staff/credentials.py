@@ -3,20 +3,54 @@
 from __future__ import annotations
 
 import base64
+import hmac
+from datetime import UTC, datetime
 
 import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 ISSUER = "Voordeur"
 MIN_PASSWORD_LENGTH = 12
 
 
-def hash_password(password: str) -> str:
+MIN_STRENGTH = 3  # zxcvbn's score 0–4: 3 is "safely unguessable" for an online attack
+
+# Why a password is refused, by code; the web form shows its own translated texts.
+PASSWORD_PROBLEMS = {
+    "blank": "a password cannot be only spaces",
+    "short": f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+    "padded": "a password cannot start or end with a space",
+    "guessable": "this password is too common or too easy to guess: use a few unrelated words",
+}
+
+
+def password_problem(password: str, *, user_inputs: tuple[str, ...] = ()) -> str | None:
+    """Why this password may not be used (a key of PASSWORD_PROBLEMS), or None.
+
+    Length alone let "huisarts1234" and whitespace through. zxcvbn scores a
+    password against lists of common and breached passwords, names, keyboard
+    patterns and dates (and the account's own e-mail and name), offline.
+    """
+    if not password.strip():
+        return "blank"
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        return "short"
+    if password != password.strip():
+        return "padded"
+    verdict = zxcvbn(password[:100], user_inputs=[i for i in user_inputs if i])
+    if verdict["score"] < MIN_STRENGTH:
+        return "guessable"
+    return None
+
+
+def hash_password(password: str, *, user_inputs: tuple[str, ...] = ()) -> str:
+    problem = password_problem(password, user_inputs=user_inputs)
+    if problem:
+        raise ValueError(PASSWORD_PROBLEMS[problem])
     return _hasher.hash(password)
 
 
@@ -41,9 +75,26 @@ def new_totp_secret() -> str:
     return pyotp.random_base32()
 
 
-def check_totp(secret: str, code: str) -> bool:
+def totp_step(secret: str, code: str, now: datetime | None = None) -> int | None:
+    """The time step a code belongs to (one step of clock drift either side), or None.
+
+    The caller records the step, so the same code cannot be used twice
+    (``storage.staff.use_totp_step``); pyotp's ``verify`` does not say which step matched.
+    """
     code = "".join(code.split())
-    return code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    moment = now or datetime.now(UTC)
+    current = totp.timecode(moment)
+    for step in (current, current - 1, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def check_totp(secret: str, code: str) -> bool:
+    return totp_step(secret, code) is not None
 
 
 def provisioning_uri(secret: str, email: str) -> str:

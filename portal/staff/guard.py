@@ -1,7 +1,10 @@
 """Who is logged in, and may they see this? Used by every staff blueprint.
 
-A staff member is logged in only after both factors; the session is replaced
-at each step (a new session id), and ends after STAFF_IDLE_MINUTES idle.
+A staff member is logged in only after both factors. The cookie then holds
+only a random secret; the session itself lives in the ``staff_sessions`` table
+(``storage.sessions``), so logout, a reset or a disabled account ends it at
+once, and it ends after STAFF_IDLE_MINUTES idle and STAFF_SESSION_HOURS in all.
+A one-time password must be replaced before anything else opens.
 """
 
 from __future__ import annotations
@@ -9,13 +12,18 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
+from ..security import client_address
+from ..storage import sessions
 from ..storage.db import get_db
 from ..storage.staff import Staff, get_staff
+
+PENDING_MINUTES = 10  # between the password and the code
 
 
 def start_session(**values: Any) -> None:
@@ -26,26 +34,61 @@ def start_session(**values: Any) -> None:
     session.update(values)
 
 
+def log_in(staff: Staff) -> None:
+    """Both factors passed: a new server-side session, and only its secret in the cookie."""
+    secret, public_id = sessions.start(get_db(), staff.id, source=client_address(), now=datetime.now(UTC))
+    start_session(staff_session=secret)
+    g.staff, g.staff_session = staff, public_id
+
+
+def log_out() -> None:
+    secret = session.get("staff_session")
+    if secret:
+        sessions.end(get_db(), secret, reason="logout", now=datetime.now(UTC))
+    session.clear()
+
+
+def pending_staff_id() -> int | None:
+    """The account that gave a right password in the last few minutes and still owes a code."""
+    staff_id = session.get("pending_staff")
+    if staff_id and time.time() - session.get("seen", 0) <= PENDING_MINUTES * 60:
+        return int(staff_id)
+    return None
+
+
 def current_staff() -> Staff | None:
     if "staff" in g:
         return g.staff
     staff = None
-    staff_id = session.get("staff_id")
-    if staff_id and session.get("mfa"):
-        idle = current_app.config["VOORDEUR"]["STAFF_IDLE_MINUTES"] * 60
-        if time.time() - session.get("seen", 0) > idle:
+    secret = session.get("staff_session")
+    if secret:
+        settings = current_app.config["VOORDEUR"]
+        live = sessions.check(
+            get_db(),
+            secret,
+            now=datetime.now(UTC),
+            idle=timedelta(minutes=settings["STAFF_IDLE_MINUTES"]),
+            lifetime=timedelta(hours=settings["STAFF_SESSION_HOURS"]),
+        )
+        if live is None:
             session.clear()
         else:
-            found = get_staff(get_db(), staff_id)
+            found = get_staff(get_db(), live.staff_id)
             if found is not None and found.active:
                 staff = found
-                session["seen"] = int(time.time())
+                g.staff_session = live.public_id
     g.staff = staff
     return staff
 
 
+def audit_context() -> dict[str, str | None]:
+    """Where a staff action came from, for the audit log (NEN 7513): address and session."""
+    current_staff()
+    return {"source": client_address(), "session": g.get("staff_session")}
+
+
 def staff_required(*roles: str) -> Callable:
-    """Log in first; then 403 for a role that may not use this page."""
+    """Log in first; change a one-time password next; then 403 for a role that may not use this page."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
@@ -53,6 +96,8 @@ def staff_required(*roles: str) -> Callable:
             staff = current_staff()
             if staff is None:
                 return redirect(url_for("staff.login", next=request.full_path), 303)
+            if staff.must_change_password:
+                return redirect(url_for("staff.change_password"), 303)
             if roles and staff.role not in roles:
                 abort(403)
             practice = kwargs.get("practice_slug")

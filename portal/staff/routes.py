@@ -5,16 +5,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from ..storage import audit
+from ..security import client_address
+from ..storage import audit, sessions, throttle
 from ..storage.db import get_db
-from ..storage.staff import confirm_totp, find_staff, get_staff, set_totp_secret
-from ..storage.throttle import clear, locked_until, record_failure
+from ..storage.staff import (
+    confirm_totp,
+    find_staff,
+    get_staff,
+    set_password_hash,
+    set_totp_secret,
+    use_totp_step,
+)
 from . import credentials
-from .forms import CodeForm, LoginForm
-from .guard import current_staff, start_session
+from .forms import ChangePasswordForm, CodeForm, LoginForm
+from .guard import audit_context, current_staff, log_in, log_out, pending_staff_id, start_session
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -43,29 +51,50 @@ def _home(staff) -> str:  # type: ignore[no-untyped-def]
     return url_for("staff.account")
 
 
+PASSWORD_PROBLEMS = {
+    "blank": _l("A password cannot be only spaces."),
+    "short": _l("A password needs at least 12 characters."),
+    "padded": _l("A password cannot start or end with a space."),
+    "guessable": _l("This password is too common or too easy to guess. Use a few words that do not belong together."),
+}
+
+
+def _lock_key(kind: str, subject: object) -> str:
+    """Throttle per account *and* client: five wrong passwords from one place must
+    not lock the account for everyone else (anyone could lock a colleague out)."""
+    client = throttle.client_key(current_app.config["SECRET_KEY"], client_address())
+    return f"{kind}:{subject}:{client}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     error = None
     if form.validate_on_submit():
         db = get_db()
-        key = "password:" + form.email.data.strip().lower()
-        if locked_until(db, key, _now()):
+        email = form.email.data.strip().lower()
+        key = _lock_key("password", email)
+        if not throttle.attempt(db, key, _now()):
             error = _("Too many attempts. Try again in 15 minutes.")
         else:
-            staff = find_staff(db, form.email.data)
+            staff = find_staff(db, email)
             valid = (
                 credentials.check_password(staff.password_hash, form.password.data)
                 if staff
                 else credentials.check_nothing(form.password.data)
             )
             if valid and staff and staff.active:
-                clear(db, key)
+                throttle.clear(db, key)
                 start_session(pending_staff=staff.id, next=_safe_next(request.args.get("next")))
-                audit.append(db, action="login:password", staff_id=staff.id)
+                audit.append(db, action="login:password", staff_id=staff.id, source=client_address())
                 return redirect(url_for(".second_factor"), 303)
-            record_failure(db, key, _now())
-            audit.append(db, action="login:password", staff_id=staff.id if staff else None, result="failed")
+            audit.append(
+                db,
+                action="login:password",
+                staff_id=staff.id if staff else None,
+                result="failed",
+                source=client_address(),
+            )
             error = _("The e-mail address or password is not right.")
     status = 422 if (form.errors or error) else 200
     return render_template("staff/login.html", form=form, error=error), status
@@ -73,7 +102,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/2fa", methods=["GET", "POST"])
 def second_factor():  # type: ignore[no-untyped-def]
-    staff_id = session.get("pending_staff")
+    staff_id = pending_staff_id()
     staff = get_staff(get_db(), staff_id) if staff_id else None
     if staff is None or not staff.active:
         return redirect(url_for(".login"), 303)
@@ -85,21 +114,27 @@ def second_factor():  # type: ignore[no-untyped-def]
         assert staff is not None
     form = CodeForm()
     error = None
-    key = f"totp:{staff.id}"
+    key = _lock_key("totp", staff.id)
     if form.validate_on_submit():
-        if locked_until(db, key, _now()):
+        step = None
+        if not throttle.attempt(db, key, _now()):
             error = _("Too many attempts. Try again in 15 minutes.")
-        elif credentials.check_totp(staff.totp_secret or "", form.code.data):
-            clear(db, key)
+        else:
+            step = credentials.totp_step(staff.totp_secret or "", form.code.data)
+        if step is not None and use_totp_step(db, staff.id, step):
+            throttle.clear(db, key)
             if enrolling:
                 confirm_totp(db, staff.id)
             next_url = session.get("next")
-            start_session(staff_id=staff.id, mfa=True)
-            audit.append(db, action="login:totp" + (":enrolled" if enrolling else ""), staff_id=staff.id)
+            log_in(staff)
+            audit.append(
+                db, action="login:totp" + (":enrolled" if enrolling else ""), staff_id=staff.id, **audit_context()
+            )
+            if staff.must_change_password:
+                return redirect(url_for(".change_password"), 303)
             return redirect(next_url or _home(staff), 303)
-        else:
-            record_failure(db, key, _now())
-            audit.append(db, action="login:totp", staff_id=staff.id, result="failed")
+        if error is None:
+            audit.append(db, action="login:totp", staff_id=staff.id, result="failed", source=client_address())
             error = _("That code is not right. Check the time on your phone and try the newest code.")
     qr = None
     secret = None
@@ -113,12 +148,42 @@ def second_factor():  # type: ignore[no-untyped-def]
     ), status
 
 
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():  # type: ignore[no-untyped-def]
+    """Change one's own password; required after a one-time password. Other sessions end."""
+    staff = current_staff()
+    if staff is None:
+        return redirect(url_for(".login", next=request.full_path), 303)
+    form = ChangePasswordForm()
+    error = None
+    if form.validate_on_submit():
+        db = get_db()
+        if not credentials.check_password(staff.password_hash, form.current.data):
+            error = _("Your current password is not right.")
+        elif form.new.data == form.current.data:
+            error = _("Choose a password that differs from the current one.")
+        else:
+            problem = credentials.password_problem(form.new.data, user_inputs=(staff.email, staff.name))
+            if problem:
+                error = str(PASSWORD_PROBLEMS[problem])
+            else:
+                set_password_hash(db, staff.id, credentials.hash_password(form.new.data))
+                sessions.end_all(db, staff.id, reason="password-changed", now=_now())
+                audit.append(db, action="password:changed", staff_id=staff.id, **audit_context())
+                log_in(get_staff(db, staff.id))  # type: ignore[arg-type]
+                return redirect(url_for(".account", changed=1), 303)
+    status = 422 if (form.errors or error) else 200
+    return render_template(
+        "staff/password.html", form=form, error=error, staff=staff, required=staff.must_change_password
+    ), status
+
+
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
     staff = current_staff()
     if staff is not None:
-        audit.append(get_db(), action="logout", staff_id=staff.id)
-    session.clear()
+        audit.append(get_db(), action="logout", staff_id=staff.id, **audit_context())
+    log_out()
     return redirect(url_for(".login"), 303)
 
 
@@ -127,4 +192,6 @@ def account():  # type: ignore[no-untyped-def]
     staff = current_staff()
     if staff is None:
         return redirect(url_for(".login"), 303)
-    return render_template("staff/account.html", staff=staff)
+    if staff.must_change_password:
+        return redirect(url_for(".change_password"), 303)
+    return render_template("staff/account.html", staff=staff, changed=request.args.get("changed") == "1")

@@ -9,18 +9,34 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 5000
+# SQLite's words for "cannot write now": a lock held too long, a read-only file
+# or file system, a full disk, an I/O error.
+_UNAVAILABLE = ("database is locked", "readonly database", "database or disk is full", "disk i/o error")
+
+
+class StorageUnavailable(RuntimeError):
+    """The database cannot take writes right now. Views answer 503 and keep what was typed."""
+
+
+def is_unavailable(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and any(words in str(error).lower() for words in _UNAVAILABLE)
 
 
 def open_db(path: str | Path) -> Database:
-    """A sqlite-utils Database with the pragmas every connection needs."""
+    """A sqlite-utils Database with the pragmas every connection needs.
+
+    The file is created readable by its owner only (it holds personal data), and
+    ``secure_delete`` overwrites deleted content, so purged text does not linger
+    in free pages.
+    """
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(path))
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
@@ -28,7 +44,27 @@ def open_db(path: str | Path) -> Database:
     # be lost on a power cut. Writes that must survive that use immediate(durable=True).
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")
     return Database(conn)
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file with mode 0600 (SQLite gives its -wal and -shm files the same mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for companion in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if companion.stat().st_mode & 0o077:
+                companion.chmod(0o600)
+        except (FileNotFoundError, PermissionError):
+            continue
+
+
+def checkpoint(db: Database) -> None:
+    """Fold the WAL into the database file and truncate it: after a purge, the
+    removed text must not live on in the write-ahead log."""
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @contextmanager
@@ -45,20 +81,33 @@ def immediate(db: Database, *, durable: bool = True) -> Iterator[Database]:
     ``durable=False`` (~60 µs): it survives a killed worker, and losing the last
     steps of a triage on a power cut does not harm anyone.
     """
-    if durable:
-        db.conn.execute("PRAGMA synchronous = FULL")
     try:
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
-            raise
-        db.conn.execute("COMMIT")
-    finally:
         if durable:
-            db.conn.execute("PRAGMA synchronous = NORMAL")
+            db.conn.execute("PRAGMA synchronous = FULL")
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.conn.in_transaction:
+                    db.conn.execute("ROLLBACK")
+                raise
+            db.conn.execute("COMMIT")
+        finally:
+            if durable:
+                db.conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.OperationalError as exc:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        if is_unavailable(exc):
+            raise StorageUnavailable(str(exc)) from exc
+        raise
+
+
+def probe_write(db: Database) -> None:
+    """Write one row and commit (for /healthz). Raises StorageUnavailable when the database cannot."""
+    with immediate(db, durable=False):
+        db.execute("INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, datetime('now'))")
 
 
 _connections: dict[tuple[int, str], Database] = {}

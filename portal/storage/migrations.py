@@ -253,3 +253,72 @@ def _evaluation(db: Database) -> None:
     )
     db.execute("CREATE INDEX stats_disposition_day ON stats_disposition (day, practice)")
     db.execute("CREATE TABLE stats_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migrations(name="0006_production_hardening")
+def _production_hardening(db: Database) -> None:
+    # TOTP: the last time step used, so a code cannot be used twice. A one-time
+    # password from `voordeur users create/reset-password` must be changed at first login.
+    db.execute("ALTER TABLE staff ADD COLUMN totp_last_step INTEGER")
+    db.execute("ALTER TABLE staff ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
+    # Staff sessions live here, not only in the cookie, so logout, a password or
+    # second-factor reset and disabling an account end them everywhere at once.
+    # `id` is the SHA-256 of the secret in the cookie; `public_id` names the
+    # session in the audit log without revealing the secret.
+    db.execute(
+        """
+        CREATE TABLE staff_sessions (
+            id TEXT PRIMARY KEY,
+            public_id TEXT NOT NULL UNIQUE,
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            source TEXT,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at TEXT,
+            end_reason TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX staff_sessions_staff ON staff_sessions (staff_id) WHERE ended_at IS NULL")
+    # Mail goes through a durable outbox: written in the same transaction as
+    # what it announces, delivered outside the request by `voordeur outbox`.
+    # It holds no address or text: both are read from the request at delivery,
+    # so a purged request's mail is never sent.
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            template TEXT NOT NULL,
+            locale TEXT NOT NULL,
+            base_url TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            sent_at TEXT,
+            gave_up_at TEXT,
+            last_error TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE sent_at IS NULL AND gave_up_at IS NULL")
+    # NEN 7513: where an access came from, in which session, and what a list showed.
+    db.execute("ALTER TABLE audit_log ADD COLUMN source TEXT")
+    db.execute("ALTER TABLE audit_log ADD COLUMN session TEXT")
+    db.execute("ALTER TABLE audit_log ADD COLUMN detail TEXT")
+    # Rate limits for anonymous submissions, shared by all workers. Keys are
+    # keyed hashes, never a raw address; old windows are deleted as they pass.
+    db.execute(
+        """
+        CREATE TABLE rate_limits (
+            key TEXT NOT NULL,
+            window TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (key, window)
+        )
+        """
+    )
+    # /healthz writes this one row to prove the database takes writes.
+    db.execute("CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL)")
+    db.execute("CREATE INDEX requests_run ON requests (run_id)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,11 +19,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from .audit import append as audit
-from .db import immediate
+from .db import checkpoint, immediate
+from .outbox import MailOrder, enqueue
 
 KINDS = ("econsult", "appointment", "social", "callback")
 STATUSES = ("new", "in_progress", "answered", "closed")
 PERSONAL_COLUMNS = ("name", "birth_date", "phone", "email", "contact_name", "message")
+# Where a staff action came from, for the audit log: {"source": address, "session": public id}.
+Origin = Mapping[str, str | None]
 _REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no look-alikes (0/O, 1/I, 5/S, 8/B)
 
 
@@ -95,17 +99,34 @@ def new_reference() -> str:
     return "VD-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
 
 
-def submit(db: Database, new: NewRequest, *, now: datetime, due: datetime) -> tuple[PracticeRequest, bool]:
-    """Store a request once. Returns (request, created); a repeat returns the first one."""
+class KeyConflict(ValueError):
+    """The idempotency key belongs to another triage or practice: never answer with its request."""
+
+
+def submit(
+    db: Database, new: NewRequest, *, now: datetime, due: datetime, mail: MailOrder | None = None
+) -> tuple[PracticeRequest, bool]:
+    """Store a request once. Returns (request, created).
+
+    A repeat with the same idempotency key, or any second request from the same
+    triage, returns the first one: a run leads to one request, so pressing back
+    and sending again never makes a duplicate. A key that another run used is
+    refused (KeyConflict) rather than revealing that run's request.
+
+    With ``mail``, the confirmation is queued in the outbox inside the same
+    transaction, and only when a request was created: a repeat queues nothing.
+    """
     for _ in range(5):
         try:
             with immediate(db):
-                cursor = db.execute(
+                existing = _existing(db, new)
+                if existing is not None:
+                    return existing, False
+                db.execute(
                     "INSERT INTO requests (reference, status_token, idempotency_key, practice, run_id, kind, "
                     "urgency, details, name, birth_date, phone, email, for_whom, contact_name, message, "
                     "alarm_warning_shown, created_at, due_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (idempotency_key) DO NOTHING",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         new_reference(),
                         secrets.token_urlsafe(32),
@@ -127,15 +148,31 @@ def submit(db: Database, new: NewRequest, *, now: datetime, due: datetime) -> tu
                         _iso(due),
                     ],
                 )
-                created = cursor.rowcount == 1
-            break
+                created = _existing(db, new)
+                assert created is not None
+                if mail is not None and created.email:  # same transaction: stored and mailed, or neither
+                    _enqueue(db, mail, created.id, f"request_sent:{created.id}", now)
+            return created, True
         except sqlite3.IntegrityError as exc:  # a reference or token collided: draw again
             if "idempotency_key" in str(exc):
-                raise
-    else:  # pragma: no cover - five collisions of 6 random characters
-        raise RuntimeError("could not draw a unique reference")
+                raise KeyConflict(new.idempotency_key) from exc
+    raise RuntimeError("could not draw a unique reference")  # pragma: no cover - five collisions
+
+
+def _existing(db: Database, new: NewRequest) -> PracticeRequest | None:
+    """The request this submission repeats, if any (same key, or same triage)."""
     rows = list(db.query("SELECT * FROM requests WHERE idempotency_key = ?", [new.idempotency_key]))
-    return _request(rows[0]), created
+    if rows and (rows[0]["run_id"], rows[0]["practice"]) != (new.run_id, new.practice):
+        raise KeyConflict(new.idempotency_key)
+    if not rows:
+        rows = list(db.query("SELECT * FROM requests WHERE run_id = ? ORDER BY id LIMIT 1", [new.run_id]))
+    return _request(rows[0]) if rows else None
+
+
+def for_run(db: Database, run_id: str) -> PracticeRequest | None:
+    """The request sent from this triage, if any: its answers are then frozen."""
+    rows = list(db.query("SELECT * FROM requests WHERE run_id = ? ORDER BY id LIMIT 1", [run_id]))
+    return _request(rows[0]) if rows else None
 
 
 def by_token(db: Database, token: str) -> PracticeRequest | None:
@@ -185,7 +222,9 @@ def messages(db: Database, request_id: int) -> list[Message]:
     return [Message(**row) for row in rows]
 
 
-def assign(db: Database, request: PracticeRequest, staff_id: int, assignee_id: int) -> None:
+def assign(
+    db: Database, request: PracticeRequest, staff_id: int, assignee_id: int, *, origin: Origin | None = None
+) -> None:
     """Give the request to a colleague (or to oneself: a claim)."""
     action = "claim" if assignee_id == staff_id else f"assign:{assignee_id}"
     with immediate(db):
@@ -194,22 +233,62 @@ def assign(db: Database, request: PracticeRequest, staff_id: int, assignee_id: i
             "ELSE status END WHERE id = ?",
             [assignee_id, request.id],
         )
-        audit(db, action=action, staff_id=staff_id, practice=request.practice, request_id=request.id)
+        audit(db, action=action, staff_id=staff_id, practice=request.practice, request_id=request.id, **(origin or {}))
 
 
 def reply(
-    db: Database, request: PracticeRequest, staff_id: int, body: str, now: datetime, *, action: str = "reply"
+    db: Database,
+    request: PracticeRequest,
+    staff_id: int,
+    body: str,
+    now: datetime,
+    *,
+    action: str = "reply",
+    mail: MailOrder | None = None,
+    origin: Origin | None = None,
 ) -> None:
+    """Add a staff message; with ``mail``, the patient's notification is queued in the same transaction."""
     with immediate(db):
-        db.execute(
+        cursor = db.execute(
             "INSERT INTO request_messages (request_id, staff_id, body, created_at) VALUES (?, ?, ?, ?)",
             [request.id, staff_id, body, _iso(now)],
         )
+        if mail is not None and request.email:
+            _enqueue(db, mail, request.id, f"new_message:{cursor.lastrowid}", now)
         db.execute("UPDATE requests SET status = 'answered' WHERE id = ? AND status != 'closed'", [request.id])
-        audit(db, action=action, staff_id=staff_id, practice=request.practice, request_id=request.id, now=now)
+        audit(
+            db,
+            action=action,
+            staff_id=staff_id,
+            practice=request.practice,
+            request_id=request.id,
+            now=now,
+            **(origin or {}),
+        )
 
 
-def close(db: Database, request: PracticeRequest, staff_id: int, *, route: str, urgency: str, now: datetime) -> None:
+def _enqueue(db: Database, mail: MailOrder, request_id: int, dedupe_key: str, now: datetime) -> None:
+    enqueue(
+        db,
+        request_id=request_id,
+        template=mail.template,
+        locale=mail.locale,
+        base_url=mail.base_url,
+        now=now,
+        dedupe_key=dedupe_key,
+    )
+
+
+def close(
+    db: Database,
+    request: PracticeRequest,
+    staff_id: int,
+    *,
+    route: str,
+    urgency: str,
+    now: datetime,
+    origin: Origin | None = None,
+) -> None:
     """Close with the assistant's final disposition, stored beside the triage outcome."""
     with immediate(db):
         db.execute("UPDATE requests SET status = 'closed', closed_at = ? WHERE id = ?", [_iso(now), request.id])
@@ -224,6 +303,7 @@ def close(db: Database, request: PracticeRequest, staff_id: int, *, route: str, 
             practice=request.practice,
             request_id=request.id,
             now=now,
+            **(origin or {}),
         )
 
 
@@ -245,4 +325,6 @@ def purge_closed(db: Database, closed_before: datetime, now: datetime) -> int:
             )
             db.execute("UPDATE request_messages SET body = NULL WHERE request_id = ?", [request_id])
             audit(db, action="purge", request_id=request_id, now=now)
+    if ids:
+        checkpoint(db)  # the purged text must not live on in the write-ahead log
     return len(ids)

@@ -23,6 +23,7 @@ class Staff:
     totp_secret: str | None
     totp_confirmed: bool
     active: bool
+    must_change_password: bool = False
 
     def works_for(self, practice: str) -> bool:
         return practice in self.practices
@@ -43,20 +44,32 @@ def _load(db: Database, row: dict) -> Staff:
         totp_secret=row["totp_secret"],
         totp_confirmed=bool(row["totp_confirmed"]),
         active=bool(row["active"]),
+        must_change_password=bool(row.get("must_change_password")),
     )
 
 
-def create_staff(db: Database, *, email: str, name: str, role: str, practices: list[str], password_hash: str) -> Staff:
+def create_staff(
+    db: Database,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    practices: list[str],
+    password_hash: str,
+    must_change_password: bool = False,
+) -> Staff:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     with immediate(db):
         cursor = db.execute(
-            "INSERT INTO staff (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO staff (email, name, role, password_hash, must_change_password, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
                 email.strip().lower(),
                 name,
                 role,
                 password_hash,
+                int(must_change_password),
                 datetime.now(UTC).isoformat(timespec="seconds"),
             ],
         )
@@ -88,8 +101,23 @@ def _update(db: Database, staff_id: int, **columns: object) -> None:
         db.execute(f"UPDATE staff SET {assignments} WHERE id = :id", {**columns, "id": staff_id})
 
 
-def set_password_hash(db: Database, staff_id: int, password_hash: str) -> None:
-    _update(db, staff_id, password_hash=password_hash)
+def set_password_hash(db: Database, staff_id: int, password_hash: str, *, must_change: bool = False) -> None:
+    """A new password. ``must_change`` marks a one-time password: it must be replaced at the next login."""
+    _update(db, staff_id, password_hash=password_hash, must_change_password=int(must_change))
+
+
+def use_totp_step(db: Database, staff_id: int, step: int) -> bool:
+    """Record that the TOTP time step ``step`` was used; False when it (or a later one) already was.
+
+    A code stays valid for up to 90 seconds (one step either side): without this,
+    someone who saw a code could log in with it again within that time.
+    """
+    with immediate(db):
+        cursor = db.execute(
+            "UPDATE staff SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+            [step, staff_id, step],
+        )
+    return cursor.rowcount == 1
 
 
 def set_totp_secret(db: Database, staff_id: int, secret: str) -> None:
@@ -102,7 +130,7 @@ def confirm_totp(db: Database, staff_id: int) -> None:
 
 
 def reset_totp(db: Database, staff_id: int) -> None:
-    _update(db, staff_id, totp_secret=None, totp_confirmed=0)
+    _update(db, staff_id, totp_secret=None, totp_confirmed=0, totp_last_step=None)
 
 
 def set_active(db: Database, staff_id: int, active: bool) -> None:

@@ -1,11 +1,18 @@
-"""Login and TOTP throttling, stored in SQLite so the limit holds across workers.
+"""Login and TOTP throttling, and rate limits for anonymous submissions,
+stored in SQLite so the limits hold across workers.
 
 An in-memory limiter counts per worker process (measured: a 5/minute limit let
 10 attempts through under 2 workers); a row per key in the database does not.
+
+An attempt is counted *before* the password is checked, in one write
+transaction with the lock check: counting only failures afterwards let six
+concurrent attempts pass a limit of five.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
@@ -16,32 +23,67 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 
 
-def locked_until(db: Database, key: str, now: datetime) -> datetime | None:
-    rows = list(db.query("SELECT locked_until FROM auth_failures WHERE key = ?", [key]))
-    if not rows or not rows[0]["locked_until"]:
-        return None
-    until = datetime.fromisoformat(rows[0]["locked_until"])
-    return until if until > now else None
+def attempt(db: Database, key: str, now: datetime) -> bool:
+    """Count one attempt for ``key``; False when the key is locked (do not even check the password).
 
-
-def record_failure(db: Database, key: str, now: datetime) -> datetime | None:
-    """Count a failure; on the MAX_FAILURES-th, lock the key. Returns the lock's end, if any."""
+    The MAX_FAILURES-th attempt in a row locks the key for LOCK_MINUTES; a
+    successful attempt calls ``clear`` and so lifts it.
+    """
     with immediate(db):
-        rows = list(db.query("SELECT failures FROM auth_failures WHERE key = ?", [key]))
-        failures = (rows[0]["failures"] if rows else 0) + 1
+        rows = list(db.query("SELECT failures, locked_until FROM auth_failures WHERE key = ?", [key]))
+        failures = rows[0]["failures"] if rows else 0
+        locked = rows[0]["locked_until"] if rows else None
+        if locked and datetime.fromisoformat(locked) > now:
+            return False
+        failures += 1
         until = None
         if failures >= MAX_FAILURES:
-            until = now + timedelta(minutes=LOCK_MINUTES)
+            until = (now + timedelta(minutes=LOCK_MINUTES)).isoformat()
             failures = 0
         db.execute(
             "INSERT INTO auth_failures (key, failures, locked_until) VALUES (?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, "
-            "locked_until = COALESCE(excluded.locked_until, auth_failures.locked_until)",
-            [key, failures, until.isoformat() if until else None],
+            "ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+            [key, failures, until],
         )
-    return until
+    return True
 
 
 def clear(db: Database, key: str) -> None:
     with immediate(db):
         db.execute("DELETE FROM auth_failures WHERE key = ?", [key])
+
+
+def client_key(secret: str, address: str) -> str:
+    """A keyed hash of a client address: counters never store the address itself."""
+    return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def within_limit(db: Database, key: str, *, limit: int, window: timedelta, now: datetime) -> bool:
+    """Count one event for ``key`` in the current fixed window; False once ``limit`` is passed.
+
+    Windows that have passed are deleted as we go, so the table stays small.
+    """
+    seconds = int(window.total_seconds())
+    start = int(now.timestamp()) // seconds * seconds
+    label = f"{seconds}:{start}"
+    with immediate(db, durable=False):
+        db.execute(
+            "DELETE FROM rate_limits WHERE key = ? AND window != ? AND window LIKE ?", [key, label, f"{seconds}:%"]
+        )
+        db.execute(
+            "INSERT INTO rate_limits (key, window, n) VALUES (?, ?, 1) "
+            "ON CONFLICT (key, window) DO UPDATE SET n = n + 1",
+            [key, label],
+        )
+        count = next(iter(db.query("SELECT n FROM rate_limits WHERE key = ? AND window = ?", [key, label])))["n"]
+    return count <= limit
+
+
+def sweep(db: Database, now: datetime, older_than: timedelta = timedelta(days=1)) -> None:
+    """Drop rate-limit windows that ended long ago (keys that never came back)."""
+    cutoff = int((now - older_than).timestamp())
+    with immediate(db, durable=False):
+        for row in list(db.query("SELECT DISTINCT window FROM rate_limits")):
+            _seconds, start = row["window"].split(":")
+            if int(start) < cutoff:
+                db.execute("DELETE FROM rate_limits WHERE window = ?", [row["window"]])

@@ -8,6 +8,7 @@ remember the line of each key and item. That lets a schema error on
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from functools import cache
@@ -113,24 +114,54 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def parse_yaml(path: Path, text: str) -> tuple[Any, list[Problem]]:
-    """Parse YAML text; a syntax error or duplicate key becomes a Problem with its line."""
-    loader = _Loader(text)
+    """Parse YAML text; a syntax error, a refused character or a duplicate key becomes a
+    Problem with its line. No YAML error escapes: one bad file is refused, the rest keep serving."""
     try:
-        data = loader.get_single_data()
+        data, duplicates = _load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         reason = exc.problem or str(exc)
         return None, [Problem(path, line, f"this is not valid YAML: {reason}")]
-    finally:
-        loader.dispose()
+    except yaml.reader.ReaderError as exc:
+        return None, [_unreadable_character(path, text, exc)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, 1, f"this is not valid YAML: {exc}")]
     problems = [
         Problem(path, line, f"'{key}' appears twice (first on line {first}); ids must be unique")
-        for key, line, first in loader.duplicates
+        for key, line, first in duplicates
     ]
     if data is None:
         problems.append(Problem(path, 1, "the file is empty"))
     return data, problems
+
+
+def _load(text: str) -> tuple[Any, list[tuple[Any, int, int]]]:
+    """The data and the duplicate keys. The pure-Python reader already checks characters
+    when it is created, so creating the loader can raise too."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data(), loader.duplicates
+    finally:
+        loader.dispose()
+
+
+def _unreadable_character(path: Path, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character YAML refuses (often a control character pasted in from elsewhere), with its line.
+
+    A ReaderError carries no line, only a position, and libyaml counts that position in UTF-8
+    bytes, the pure-Python reader in characters. The reader stops at the first unacceptable
+    character, so the first occurrence of that character in the text is the one it means.
+    """
+    code = exc.character if isinstance(exc.character, int) else None
+    index = text.find(chr(code)) if code is not None else -1
+    if index < 0:
+        index = min(max(exc.position, 0), len(text))
+    line = text.count("\n", 0, index) + 1
+    if code is None:
+        return Problem(path, line, f"this file cannot be read as YAML: {exc.reason}")
+    kind = "control character" if unicodedata.category(chr(code)) == "Cc" else "character"
+    return Problem(path, line, f"{kind} U+{code:04X} is not allowed; delete it or type the text again")
 
 
 def line_of(data: Any, location: Iterable[Any]) -> int:
@@ -312,11 +343,17 @@ def build_tree(path: Path, data: LineDict, prelude: Prelude) -> Tree:
 
 
 def read_text(path: Path) -> tuple[str | None, list[Problem]]:
-    """A content file's text, or the reason it cannot be read (as a Problem)."""
+    """A content file's text, or the reason it cannot be read (as a Problem on its line)."""
     try:
-        return path.read_text("utf-8"), []
-    except (OSError, UnicodeDecodeError) as exc:
+        content = path.read_bytes()
+    except OSError as exc:
         return None, [Problem(path, 1, f"cannot read the file: {exc}")]
+    try:
+        return content.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        reason = f"this is not UTF-8 text (byte 0x{content[exc.start]:02X}); save the file as UTF-8"
+        return None, [Problem(path, line, reason)]
 
 
 def read_file(path: Path, validator: jsonschema.Validator | None = None) -> tuple[LineDict | None, list[Problem]]:

@@ -28,7 +28,7 @@ def test_every_page_sends_a_strict_content_security_policy(client):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -76,7 +76,7 @@ def test_healthz_reports_database_and_trees(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     trees = [p for p in (REPO / "triage_rules").glob("*.yaml") if not p.name.startswith("_")]
-    assert response.get_json() == {"status": "ok", "trees": len(trees), "refused": 0}
+    assert response.get_json() == {"status": "ok", "trees": len(trees), "refused": 0, "outbox_waiting": 0}
 
 
 # --- configuration -----------------------------------------------------------------

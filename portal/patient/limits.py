@@ -1,0 +1,47 @@
+"""Rate limits for anonymous patients, per client address and per triage.
+
+Without them one client used up a practice's daily e-consult cap in 0.2 s.
+Counters live in SQLite (``storage.throttle.within_limit``) so both workers
+share them; a client is counted under a keyed hash of its address, never the
+address itself. The limits are far above what a person (or a family, or a
+care home behind one address) does in an hour.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from ..security import client_address
+from ..storage import throttle
+from ..storage.db import get_db
+
+HOUR = timedelta(hours=1)
+
+
+def _client() -> str:
+    return throttle.client_key(current_app.config["SECRET_KEY"], client_address())
+
+
+def _limit(name: str) -> int:
+    return current_app.config["VOORDEUR"][name]
+
+
+def triage_allowed(now: datetime) -> bool:
+    """A new triage from this client."""
+    return throttle.within_limit(
+        get_db(), "triage:" + _client(), limit=_limit("TRIAGES_PER_CLIENT_HOUR"), window=HOUR, now=now
+    )
+
+
+def steps_allowed(run_id: str, now: datetime) -> bool:
+    """One more answer in this triage (a script hammering one run)."""
+    return throttle.within_limit(get_db(), "steps:" + run_id, limit=_limit("STEPS_PER_RUN_HOUR"), window=HOUR, now=now)
+
+
+def request_allowed(now: datetime) -> bool:
+    """One more request to a practice from this client."""
+    return throttle.within_limit(
+        get_db(), "request:" + _client(), limit=_limit("REQUESTS_PER_CLIENT_HOUR"), window=HOUR, now=now
+    )
