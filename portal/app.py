@@ -7,8 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, session
+from flask import Flask
 
+from . import assets
 from .config import SETTINGS, load_settings
 from .extensions import csrf, htmx
 from .storage import audit
@@ -41,22 +42,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in test_config.items() if k not in setting_names})
 
-    from . import cli, contentlib, errors, i18n, rulebook, security
+    from . import cli, contentlib, errors, i18n, security
     from .editor.routes import bp as editor_bp
     from .evaluation.routes import bp as evaluation_bp
+    from .health import bp as health_bp
     from .inbox.routes import bp as inbox_bp
-    from .patient import requests as _patient_requests  # noqa: F401 (adds the request routes to patient_bp)
-    from .patient import selfhelp as _patient_selfhelp  # noqa: F401 (adds the self-help routes to patient_bp)
-    from .patient.routes import bp as patient_bp
+    from .patient import bp as patient_bp
     from .staff.routes import bp as staff_bp
-    from .storage import db, outbox
+    from .storage import db
 
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    rulebook.init_app(app)
     contentlib.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -64,50 +63,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(editor_bp)
     app.register_blueprint(evaluation_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(patient_bp)
+    assets.init_app(app)
     app.jinja_env.globals["static_url"] = _static_url
     from .patient.ownership import proof
 
     app.jinja_env.globals["run_proof"] = proof
 
-    @app.before_request
-    def sliding_session() -> None:
-        """The session lives SESSION_MINUTES after the last request, not after the first.
+    from . import vocabulary
 
-        Flask re-signs a cookie on every request only for a *permanent* session; a
-        plain one expired 60 minutes after it was made, however active the patient was.
-        """
-        session.permanent = True
-
-    from .patient import labels
-
-    app.jinja_env.globals["labels"] = labels
-
-    @app.get("/livez")
-    def livez():  # type: ignore[no-untyped-def]
-        """Liveness: the process answers. No database, no files (also the benchmark's baseline)."""
-        return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
-
-    @app.get("/healthz")
-    def healthz():  # type: ignore[no-untyped-def]
-        """For load balancers and uptime checks: the database takes writes, trees are loaded.
-
-        A read alone said "ok" while a full or read-only disk refused every patient's
-        answer; so this writes one row, and answers 503 when it cannot.
-        """
-        book = rulebook.rules()
-        try:
-            db.probe_write(db.get_db())
-        except db.StorageUnavailable as exc:
-            return jsonify(status="unavailable", reason=str(exc)), 503, {"Retry-After": "30"}
-        waiting = outbox.pending_count(db.get_db())
-        return jsonify(status="ok", trees=len(book.trees), refused=len(book.refused()), outbox_waiting=waiting)
+    app.jinja_env.globals["vocabulary"] = vocabulary
 
     return app
 
 
 def _static_url(filename: str) -> str:
-    """``url_for('static', ...)`` without a trip through the router (called often per page)."""
-    from flask import request
+    """``url_for('static', ...)`` without a trip through the router (called often per page),
+    with the file's content hash, so the browser may keep it for a year (``portal.assets``)."""
+    from flask import current_app, request
 
-    return f"{request.script_root}/static/{filename}"
+    return assets.versions(current_app).url(request.script_root, filename)

@@ -14,6 +14,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from .vocabulary import Role
+
 
 def _create_app() -> Flask:
     from . import create_app
@@ -26,7 +28,7 @@ def _create_app() -> Flask:
         sys.exit(2)
 
 
-def _db():  # type: ignore[no-untyped-def]
+def _db():
     from .storage.db import open_db
 
     return open_db(current_app.config["VOORDEUR"]["DATABASE"])
@@ -76,7 +78,7 @@ def demo_command(sessions: int, seed: int) -> None:
         db.close()
 
 
-def _synthetic(db, practices: list[str], sessions: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+def _synthetic(db, practices: list[str], sessions: int, seed: int) -> None:
     from .evaluation.synthetic import ROW_COLUMNS, generate
     from .rulebook import rules
     from .storage import stats
@@ -166,7 +168,7 @@ def users_group() -> None:
 @users_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", required=True, type=click.Choice(["assistant", "editor", "evaluator", "admin"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--practice", "practices", multiple=True, required=True, help="Repeat for several practices.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
@@ -209,7 +211,7 @@ def users_create_command(email: str, name: str, role: str, practices: tuple[str,
         click.echo(f"One-time password (shown once; it must be changed at the first login): {password}")
 
 
-def _staff_or_fail(db, email: str):  # type: ignore[no-untyped-def]
+def _staff_or_fail(db, email: str):
     from .storage.staff import find_staff
 
     staff = find_staff(db, email)
@@ -389,7 +391,7 @@ def serve_command(host: str, port: int, workers: int, certfile: str | None, keyf
     # Migrations run here, in one process, before any worker exists.
     migrate_database(current_app.config["VOORDEUR"]["DATABASE"])
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             options = {
                 "bind": f"{host}:{port}",
@@ -451,7 +453,7 @@ def outbox_command(watch: bool, interval: int, show_status: bool) -> None:
         db.close()
 
 
-def _stop_signal():  # type: ignore[no-untyped-def]
+def _stop_signal():
     """An event that SIGTERM/SIGINT set: a worker stops between runs, never halfway through a message."""
     import signal
     import threading

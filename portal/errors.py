@@ -22,7 +22,7 @@ class BadInput(BadRequest):
     """
 
 
-def _page(title: str, message: str, status: int, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def _page(title: str, message: str, status: int, headers: dict[str, str] | None = None):
     return render_template("error.html", title=title, message=message), status, headers or {}
 
 
@@ -33,7 +33,7 @@ def _page(title: str, message: str, status: int, headers: dict[str, str] | None 
 KEEPS_WHAT_WAS_TYPED = frozenset({"patient.begin", "patient.page", "patient.send_request"})
 
 
-def _render_again():  # type: ignore[no-untyped-def]
+def _render_again():
     try:
         view = current_app.view_functions[request.endpoint]
         response = current_app.make_response(view(**(request.view_args or {})))
@@ -47,7 +47,7 @@ def _render_again():  # type: ignore[no-untyped-def]
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(_error: CSRFError):
         if request.method == "POST" and request.endpoint in KEEPS_WHAT_WAS_TYPED:
             return _render_again()
         return _page(
@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(400)
-    def bad_request(error: HTTPException):  # type: ignore[no-untyped-def]
+    def bad_request(error: HTTPException):
         if isinstance(error, BadInput) and error.description:
             message = error.description
         else:
@@ -65,11 +65,11 @@ def init_app(app: Flask) -> None:
         return _page(_("Please check what you entered"), message, 400)
 
     @app.errorhandler(403)
-    def forbidden(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def forbidden(_error: HTTPException):
         return _page(_("No access"), _("You do not have access to this page."), 403)
 
     @app.errorhandler(405)
-    def method_not_allowed(error: HTTPException):  # type: ignore[no-untyped-def]
+    def method_not_allowed(error: HTTPException):
         # RFC 9110 requires the Allow header on a 405; a handler's own response would drop it.
         methods = error.valid_methods if isinstance(error, MethodNotAllowed) else None
         return _page(
@@ -80,15 +80,15 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(404)
-    def not_found(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def not_found(_error: HTTPException):
         return _page(_("Page not found"), _("This page does not exist (any more)."), 404)
 
     @app.errorhandler(413)
-    def too_large(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def too_large(_error: HTTPException):
         return _page(_("Too much at once"), _("What you sent is too large. Please send less."), 413)
 
     @app.errorhandler(StorageUnavailable)
-    def storage_unavailable(_error: StorageUnavailable):  # type: ignore[no-untyped-def]
+    def storage_unavailable(_error: StorageUnavailable):
         # A lock held too long, a full or read-only disk: not our bug, and it passes.
         # Forms catch this themselves and show what was typed; this is for everything else.
         return _page(
@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(429)
-    def too_many(_error: HTTPException):  # type: ignore[no-untyped-def]
+    def too_many(_error: HTTPException):
         return _page(
             _("Too many at once"),
             _(
@@ -111,7 +111,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(500)
-    def server_error(_error: Exception):  # type: ignore[no-untyped-def]
+    def server_error(_error: Exception):
         return _page(
             _("Something went wrong"),
             _("Sorry, something went wrong on our side. In an emergency, always call 112."),

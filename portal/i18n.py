@@ -81,6 +81,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(data_dir("translations")))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = current_locale
-    app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
+    # Added to the environment by Jinja's i18n extension (Flask-Babel enables it), so no stub knows it.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        _template_gettext, _template_ngettext, newstyle=True
+    )
     app.context_processor(_template_globals)
     app.after_request(_remember_locale)

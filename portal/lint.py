@@ -1,20 +1,177 @@
-"""Everything ``voordeur lint`` and the editors' workbench check, in one place.
+"""Everything ``voordeur lint``, the editors' workbench and the running portal check, in one place.
 
 Trees (``triage_rules/``), pages and social maps (``content/``), and the
-references between them: a tree's ``self_care_page`` must exist in both
-languages. Plain Python: no Flask, no database.
+references between them: a tree's ``self_care_page`` exists in both languages, a
+page's links lead somewhere, … ``Content`` loads all of them as one set of live
+files and checks them together; the portal keeps one up to date and the linter
+loads one once, so both report the same problems with the same ``file:line``.
+Plain Python: no Flask, no database.
+
+A tree whose self-help page is missing (or refused) is refused like a tree with
+any other error: patients keep its last good version, and ``/healthz`` and the
+workbench report it with the linter's message. One thing differs: when the tree
+has no last good version (at start-up), it is served as it is rather than not at
+all. Its own checks passed; only a link is missing, which the outcome page leaves
+out, while the advice and safety net it shows are in the tree itself. A typo in
+a help page must never take a triage offline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from .content.live import Findings, LiveFiles, Loaded, Snapshot
 from .pages.library import PAGES_DIR, SOCIAL_MAP_DIR, ContentLibrary
-from .triage.problems import Problem
-from .triage.rules import RuleBook
-from .triage.rules import lint as lint_trees
+from .pages.model import Municipality, Page
+from .triage.model import Outcome, Tree
+from .triage.problems import Problem, Severity, errors
+from .triage.rules import RuleBook, group, rule_files
+
+LANGUAGES = ("nl", "en")
+
+
+class Content:
+    """Trees, pages and social maps as one set of live files, checked against each other."""
+
+    def __init__(
+        self, rules_dir: Path, content_dir: Path, check_seconds: float = 0, tree_files: Sequence[Path] | None = None
+    ) -> None:
+        self.live = LiveFiles(check=self.check, check_seconds=check_seconds)
+        self.book = RuleBook(rules_dir, self.live, tree_files)
+        self.library = ContentLibrary(content_dir, self.live)
+
+    def refresh(self, today: date) -> bool:
+        return self.live.refresh(today)
+
+    def refresh_if_due(self, today: date, now: float) -> bool:
+        return self.live.refresh_if_due(today, now)
+
+    def refused(self) -> dict[Path, list[Problem]]:
+        """Every file whose current version was refused: trees, pages and social maps."""
+        return self.live.refused()
+
+    def check(self, snapshot: Snapshot) -> Findings:
+        """The one cross-check: the trees together, the pages together, and each against the other."""
+        world = self._world(snapshot)
+        trees = self.book.check(snapshot)
+        pages = self.library.check(snapshot, world.trees.keys())
+        references = cross_check(
+            snapshot.candidates(self.book.tree_kind), snapshot.loaded(self.library.page_kind), world
+        )
+        merged: dict[Path, list[Problem]] = {}
+        for found in (trees, pages, references):
+            for path, problems in found.items():
+                merged.setdefault(path, []).extend(problems)
+        only_pages_missing = frozenset(
+            path for path, problems in references.items() if errors(problems) and not errors(trees.get(path, []))
+        )
+        return Findings(merged, served_when_new=only_pages_missing)
+
+    def _world(self, snapshot: Snapshot) -> World:
+        return World(
+            trees={tree.id: tree for tree in snapshot.available(self.book.tree_kind).values()},
+            pages={(p.slug, p.language): p for p in snapshot.available(self.library.page_kind).values()},
+            municipalities=tuple(snapshot.available(self.library.map_kind).values()),
+            pages_known=(self.library.directory / PAGES_DIR).is_dir(),
+        )
+
+
+@dataclass(frozen=True)
+class World:
+    """What references may point at: every tree, page and social map that is live or about to be."""
+
+    trees: Mapping[str, Tree]
+    pages: Mapping[tuple[str, str], Page]
+    municipalities: Sequence[Municipality]
+    pages_known: bool  # False when there is no pages directory at all: then self-care pages are not checked
+
+
+def cross_check(
+    trees: Mapping[Path, Tree], pages: Mapping[Path, Loaded[Page]], world: World
+) -> dict[Path, list[Problem]]:
+    """The problems between trees and pages and social maps, by file."""
+    problems: dict[Path, list[Problem]] = {}
+    for path, tree in trees.items():
+        for outcome in tree.outcomes():
+            problems.setdefault(path, []).extend(
+                [*_self_care_page(tree, outcome, world), *_social_service(tree, outcome, world)]
+            )
+    for path, loaded in pages.items():
+        if loaded.value is not None:
+            problems.setdefault(path, []).extend(_related_outcomes(loaded.value, loaded.references, world))
+    return problems
+
+
+def _self_care_page(tree: Tree, outcome: Outcome, world: World) -> Iterable[Problem]:
+    """A self-care outcome's page exists in both languages (an error), and lists the
+    outcome in its ``related_outcomes`` (a warning: the list is for editors, not patients)."""
+    slug = outcome.self_care_page
+    if not slug or not world.pages_known:
+        return
+    name = f"{tree.id}.{outcome.id}"
+    for language in LANGUAGES:
+        page = world.pages.get((slug, language))
+        if page is None:
+            yield Problem(
+                tree.path,
+                outcome.line,
+                f"'{outcome.id}' names self-care page '{slug}', but {slug}.{language}.md is missing or refused",
+            )
+        elif name not in page.related_outcomes:
+            yield Problem(
+                tree.path,
+                outcome.line,
+                f"'{outcome.id}' names self-care page '{slug}', but {slug}.{language}.md does not list "
+                f"'{name}' in related_outcomes",
+                Severity.WARNING,
+            )
+
+
+def _social_service(tree: Tree, outcome: Outcome, world: World) -> Iterable[Problem]:
+    """A social-domain outcome's service is in every social map. A warning: where it is
+    not, the outcome gives the municipality's general number instead."""
+    if not outcome.social_service:
+        return
+    for municipality in world.municipalities:
+        if municipality.service(outcome.social_service) is None:
+            yield Problem(
+                tree.path,
+                outcome.line,
+                f"'{outcome.id}' sends patients to '{outcome.social_service}', but the social map "
+                f"{municipality.path.name} does not list it; patients there get the municipality's general number",
+                Severity.WARNING,
+            )
+
+
+def _related_outcomes(page: Page, references: Iterable[tuple[str, str, int]], world: World) -> Iterable[Problem]:
+    """Each outcome in ``related_outcomes`` exists and names this page (warnings, like the
+    other direction). Not checked without trees."""
+    if not world.trees:
+        return
+    for kind, name, line in references:
+        if kind != "outcome":
+            continue
+        tree_id, _, outcome_id = name.partition(".")
+        tree = world.trees.get(tree_id)
+        node = tree.nodes.get(outcome_id) if tree else None
+        if tree is None or not isinstance(node, Outcome):
+            reason = (
+                f"there is no tree '{tree_id}'" if tree is None else f"tree '{tree_id}' has no outcome '{outcome_id}'"
+            )
+            yield Problem(page.path, line, f"related outcome '{name}': {reason}", Severity.WARNING)
+        elif node.self_care_page != page.slug:
+            yield Problem(
+                page.path,
+                line,
+                f"related outcome '{name}' does not name this page as its self_care_page",
+                Severity.WARNING,
+            )
+
+
+# --- voordeur lint -------------------------------------------------------------------
 
 
 def is_content_path(path: Path) -> bool:
@@ -26,22 +183,31 @@ def content_root(path: Path) -> Path:
 
 
 def lint_all(paths: Iterable[Path], today: date, *, rules_dir: Path, content_dir: Path) -> list[Problem]:
-    """Every problem in the given paths; directories of either kind, or single files."""
-    problems: list[Problem] = []
+    """Every problem in the given paths; directories of either kind, or single files.
+
+    Every file is loaded once, into one ``Content``, and checked exactly as the running
+    portal checks it; only the problems of the paths asked for are reported.
+    """
     paths = list(paths)
     tree_paths = [p for p in paths if not is_content_path(p) and not _in(p, content_dir)]
     content_paths = [p for p in paths if p not in tree_paths]
-    if tree_paths:
-        problems += lint_trees(tree_paths, today)
-    book = RuleBook(rules_dir)
-    book.refresh(today)
+    groups = group(tree_paths)
+    directory, *others = list(groups) or [rules_dir]
+    named = groups.get(directory, [])
+    content = Content(
+        directory,
+        content_root(content_paths[0]) if content_paths else content_dir,
+        tree_files=sorted({*rule_files(directory), *named}),
+    )
+    content.refresh(today)
+    problems = content.book.report(named) if tree_paths else []
+    for other in others:  # more tree directories: trees only
+        book = RuleBook(other, files=groups[other])
+        book.refresh(today)
+        problems += book.report(groups[other])
     if content_paths:
-        library = ContentLibrary(content_root(content_paths[0]))
-        library.refresh(today, book.trees.keys())
         wanted = {p.resolve() for p in content_paths if p.is_file()}
-        problems += [p for p in library.all_problems() if not wanted or p.path.resolve() in wanted]
-    if tree_paths and (content_dir / PAGES_DIR).is_dir():
-        problems += _self_care_pages(book, content_dir, today)
+        problems += [p for p in content.library.all_problems() if not wanted or p.path.resolve() in wanted]
     return sorted(set(problems))
 
 
@@ -51,24 +217,3 @@ def _in(path: Path, directory: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _self_care_pages(book: RuleBook, content_dir: Path, today: date) -> list[Problem]:
-    library = ContentLibrary(content_dir)
-    library.refresh(today, book.trees.keys())
-    problems = []
-    for tree in book.trees.values():
-        for outcome in tree.outcomes():
-            if not outcome.self_care_page:
-                continue
-            for language in ("nl", "en"):
-                if (outcome.self_care_page, language) not in library.pages:
-                    problems.append(
-                        Problem(
-                            tree.path,
-                            outcome.line,
-                            f"'{outcome.id}' names self-care page '{outcome.self_care_page}', "
-                            f"but {outcome.self_care_page}.{language}.md is missing or refused",
-                        )
-                    )
-    return problems

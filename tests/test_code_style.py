@@ -18,3 +18,9 @@ def test_code_is_formatted():
         [sys.executable, "-m", "ruff", "format", "--check", "."], cwd=REPO, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_mypy_finds_nothing():
+    """The type hints are checked, so a `# type: ignore` is there because it silences something."""
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout

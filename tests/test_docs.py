@@ -8,6 +8,9 @@ import shutil
 import pytest
 
 from portal.cli import init_app
+from portal.triage.checks import RULES as RULE_REGISTRY
+from portal.triage.checks import rules_markdown
+from portal.triage.problems import RuleKind
 from portal.triage.reference import REFERENCES
 from portal.triage.rules import lint
 from tests.conftest import REPO, RULES, TODAY
@@ -27,6 +30,12 @@ def test_the_readme_lists_every_command(app):
     for name in ours:
         assert f"`voordeur {name}" in readme, name
     assert callable(init_app)
+
+
+def test_the_rule_table_in_the_authoring_guide_matches_the_rules():
+    guide = (REPO / "docs" / "authoring" / "triage-trees.md").read_text("utf-8")
+    kept = re.search(r"<!-- rules:start -->\n(.*?)<!-- rules:end -->", guide, re.S).group(1)
+    assert kept == rules_markdown(), "regenerate with: python -m portal.triage.checks"
 
 
 def test_the_example_tree_in_the_authoring_guide_passes_the_linter(tmp_path):
@@ -75,6 +84,12 @@ def test_every_test_and_case_the_hazard_log_names_exists():
     assert len(linter_params) >= 8
     for param in linter_params:
         assert f'id="{param}"' in (REPO / "tests" / "unit" / "test_linter.py").read_text("utf-8"), param
+
+    # Rules are cited by id: each one named must exist, and every safety rule must be a named control.
+    rule_ids = set(re.findall(r"`([ISPC]-[a-z0-9]+(?:-[a-z0-9]+)*)`", log))
+    assert rule_ids <= set(RULE_REGISTRY), rule_ids - set(RULE_REGISTRY)
+    safety = {rule_id for rule_id, rule in RULE_REGISTRY.items() if rule.kind is RuleKind.SAFETY}
+    assert safety <= rule_ids, f"safety rules the hazard log does not name: {sorted(safety - rule_ids)}"
 
     book = RuleBook(REPO / "triage_rules")
     book.refresh(TODAY)

@@ -7,6 +7,7 @@ refused it, if it did — while patients keep getting the last good version.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -23,9 +24,9 @@ from ..triage.engine import TriageError, answer_labels, walk
 from ..triage.loader import build_tree, read_file
 from ..triage.model import AGE_BANDS, SEXES, WHO_FOR, Outcome, Profile, Tree
 from ..triage.problems import errors
+from ..vocabulary import EDITOR_ROLES
 
 bp = Blueprint("editor", __name__, url_prefix="/staff/editor")
-EDITOR_ROLES = ("editor", "admin")
 
 
 def _dirs() -> tuple[Path, Path]:
@@ -33,13 +34,13 @@ def _dirs() -> tuple[Path, Path]:
     return Path(settings["RULES_DIR"]), Path(settings["CONTENT_DIR"])
 
 
-def _render(template: str, **context):  # type: ignore[no-untyped-def]
+def _render(template: str, **context):
     return render_template(template, staff=current_staff(), practice=None, tree=None, **context)
 
 
 @bp.get("/")
 @staff_required(*EDITOR_ROLES)
-def overview():  # type: ignore[no-untyped-def]
+def overview():
     book = rules()
     library = content()
     today = date.today()
@@ -65,7 +66,7 @@ def overview():  # type: ignore[no-untyped-def]
 
 @bp.get("/lint")
 @staff_required(*EDITOR_ROLES)
-def lint_report():  # type: ignore[no-untyped-def]
+def lint_report():
     rules_dir, content_dir = _dirs()
     problems = lint_all([rules_dir, content_dir], date.today(), rules_dir=rules_dir, content_dir=content_dir)
     return _render("editor/lint.html", problems=problems, base=rules_dir.parent)
@@ -73,7 +74,7 @@ def lint_report():  # type: ignore[no-untyped-def]
 
 @bp.get("/pages/<slug>/<language>")
 @staff_required(*EDITOR_ROLES)
-def preview_page(slug: str, language: str):  # type: ignore[no-untyped-def]
+def preview_page(slug: str, language: str):
     _rules, content_dir = _dirs()
     path = content_dir / "pages" / f"{slug}.{language}.md"
     if language not in ("nl", "en") or not path.is_file():
@@ -97,7 +98,7 @@ def _disk_tree(tree_id: str) -> tuple[Tree | None, list]:
 
 @bp.get("/trees/<tree_id>/diagram")
 @staff_required(*EDITOR_ROLES)
-def diagram(tree_id: str):  # type: ignore[no-untyped-def]
+def diagram(tree_id: str):
     tree, problems = _disk_tree(tree_id)
     return _render(
         "editor/diagram.html",
@@ -110,7 +111,7 @@ def diagram(tree_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/trees/<tree_id>/simulate")
 @staff_required(*EDITOR_ROLES)
-def simulate(tree_id: str):  # type: ignore[no-untyped-def]
+def simulate(tree_id: str):
     tree, problems = _disk_tree(tree_id)
     if tree is None:
         return _render("editor/simulate.html", subject=None, problems=problems, tree_id=tree_id)
@@ -159,6 +160,6 @@ def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:
     return value if value in allowed else None
 
 
-def _same_path(case_answers: dict, answers: dict) -> bool:
+def _same_path(case_answers: Mapping[str, str], answers: Mapping[str, str]) -> bool:
     """A case covers this path when it gives the same answers to the same questions."""
     return {k: v for k, v in case_answers.items() if k not in Profile.__annotations__} == answers

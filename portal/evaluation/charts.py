@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from html import escape
 
-ROUTE_COLOURS = {
-    "emergency": "#b00020",
-    "urgent": "#c43d00",
-    "appointment": "#0b4f8a",
-    "econsult": "#5a3e99",
-    "self_care": "#1f6b35",
-    "social_domain": "#2e7d8a",
+from ..triage.model import Route
+
+ROUTE_COLOURS: dict[str, str] = {
+    Route.EMERGENCY: "#b00020",
+    Route.URGENT: "#c43d00",
+    Route.APPOINTMENT: "#0b4f8a",
+    Route.ECONSULT: "#5a3e99",
+    Route.SELF_CARE: "#1f6b35",
+    Route.SOCIAL_DOMAIN: "#2e7d8a",
 }
 
 
@@ -35,7 +37,7 @@ def stacked_bars(series: list[tuple[str, dict[str, int]]], routes: tuple[str, ..
     every = max(1, len(series) // 12)
     for index, (label, counts) in enumerate(series):
         x = left + index * bar
-        y = height - bottom
+        y: float = height - bottom
         for route in routes:
             h = counts.get(route, 0) * scale
             if h <= 0:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from ..storage import stats as store
+from ..vocabulary import Counterfactual
 from ..workdays import working_hours_between
 from . import stats
 
@@ -103,7 +104,7 @@ def signals(db: Database, scope: list[str], period: Period) -> dict:
     total = sum(r["n"] for r in rows)
     second = sum(r["n"] for r in rows if r["second_contact"])
     answered = [r for r in rows if r["counterfactual"]]
-    counterfactuals = {c: sum(r["n"] for r in answered if r["counterfactual"] == c) for c in stats.COUNTERFACTUALS}
+    counterfactuals = {c: sum(r["n"] for r in answered if r["counterfactual"] == c) for c in Counterfactual}
     answered_total = sum(counterfactuals.values())
     avoided = stats.avoided_contacts((r["route"], r["counterfactual"], r["n"]) for r in answered)
     helped, feedback = store.helped(db, period.start, period.end)
@@ -186,7 +187,7 @@ def baseline_comparison(db: Database, scope: list[str], period: Period) -> dict:
         "months": months,
         "consults_per_month": consults,
         "calls_per_month": calls,
-        "digital_per_month": sum(per_month.get(r, 0) for r in ("self_care", "social_domain", "econsult")),
+        "digital_per_month": sum(per_month.get(r, 0) for r in stats.DIGITAL_ROUTES),
         "rows": rows,
     }
 

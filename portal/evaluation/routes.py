@@ -12,25 +12,25 @@ import json
 import re
 import time
 from collections.abc import Collection
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from .. import clock
 from ..errors import BadInput
 from ..staff.guard import current_staff, staff_required
 from ..storage import audit
 from ..storage import stats as store
 from ..storage.db import get_db
 from ..storage.practices import get_practice
+from ..vocabulary import EVALUATION_ROLES
 from . import report
 from .charts import ROUTE_COLOURS, stacked_bars
-from .stats import COUNTERFACTUALS, ROUTES
+from .stats import MIN_CELL, ROUTES, shown, shown_cell
 
 bp = Blueprint("evaluation", __name__, url_prefix="/staff/evaluatie")
-ROLES = ("evaluator", "admin")
 REFRESH_SECONDS = 60
 #: The dates the dashboard accepts. Far outside them ``date`` arithmetic overflows (the previous
 #: period of year 1) or the year cannot be written at all (0, 99999): refuse them as input errors.
@@ -44,15 +44,18 @@ MAX_ROW_ERRORS = 20
 _last_refresh: dict[str, float] = {}  # database path → when this worker last refreshed its rollups
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["VOORDEUR"]["TIMEZONE"])
+@bp.context_processor
+def _small_numbers() -> dict[str, object]:
+    """The small-number rule for this blueprint's templates: the statistics core's threshold and
+    functions, so no template hides a cell by a threshold of its own."""
+    return {"MIN_CELL": MIN_CELL, "shown": shown, "shown_cell": shown_cell}
 
 
 def _refresh() -> None:
     """Bring the rollups up to date (the last two days), at most once a minute per worker."""
     database = current_app.config["VOORDEUR"]["DATABASE"]
     if time.monotonic() - _last_refresh.get(database, float("-inf")) >= REFRESH_SECONDS:
-        store.refresh(get_db(), datetime.now(UTC))
+        store.refresh(get_db(), clock.now())
         _last_refresh[database] = time.monotonic()
 
 
@@ -81,7 +84,7 @@ def _date_arg(name: str) -> date | None:
 def _period() -> report.Period:
     """The period from ``van``/``tot`` (default: the last 90 days). The check on the range comes
     before any arithmetic, so no date overflows into a 500."""
-    end = _date_arg("tot") or datetime.now(_zone()).date()
+    end = _date_arg("tot") or clock.local().date()
     start = _date_arg("van")
     for day in (start, end):
         if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
@@ -95,8 +98,8 @@ def _period() -> report.Period:
 
 
 @bp.get("/")
-@staff_required(*ROLES)
-def dashboard():  # type: ignore[no-untyped-def]
+@staff_required(*EVALUATION_ROLES)
+def dashboard():
     _refresh()
     db = get_db()
     scope, chosen = _scope()
@@ -118,18 +121,17 @@ def dashboard():  # type: ignore[no-untyped-def]
         funnel=report.funnel(db, scope, period),
         disposition=report.triage_vs_disposition(db, scope, period, request.args.get("klacht") or None),
         signals=report.signals(db, scope, period),
-        speed=report.econsult_speed(db, scope, period, _zone()),
+        speed=report.econsult_speed(db, scope, period, clock.zone()),
         comparison=report.practice_comparison(db, list(staff.practices), period) if len(staff.practices) > 1 else [],
         baseline=report.baseline_comparison(db, scope, period),
         routes=ROUTES,
         colours=ROUTE_COLOURS,
-        counterfactual_options=COUNTERFACTUALS,
     )
 
 
 @bp.get("/export.<fmt>")
-@staff_required(*ROLES)
-def export(fmt: str):  # type: ignore[no-untyped-def]
+@staff_required(*EVALUATION_ROLES)
+def export(fmt: str):
     if fmt not in ("csv", "json"):
         abort(404)
     _refresh()
@@ -172,8 +174,8 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/nulmeting", methods=["GET", "POST"])
-@staff_required(*ROLES)
-def baseline():  # type: ignore[no-untyped-def]
+@staff_required(*EVALUATION_ROLES)
+def baseline():
     staff = current_staff()
     assert staff is not None
     db = get_db()
@@ -303,8 +305,8 @@ def _month(value: str) -> str | None:
 
 
 @bp.get("/jaarverslag")
-@staff_required(*ROLES)
-def yearly_report():  # type: ignore[no-untyped-def]
+@staff_required(*EVALUATION_ROLES)
+def yearly_report():
     _refresh()
     db = get_db()
     scope, chosen = _scope()
@@ -321,7 +323,7 @@ def yearly_report():  # type: ignore[no-untyped-def]
         complaints=report.per_complaint(db, scope, period),
         disposition=report.triage_vs_disposition(db, scope, period),
         signals=report.signals(db, scope, period),
-        speed=report.econsult_speed(db, scope, period, _zone()),
+        speed=report.econsult_speed(db, scope, period, clock.zone()),
         baseline=report.baseline_comparison(db, scope, period),
         routes=ROUTES,
         period=period,
@@ -333,7 +335,7 @@ def _year() -> int:
     previous period of year 1 overflows: outside the dashboard's years it is an input error."""
     value = request.args.get("jaar", "").strip()
     if not value:
-        return datetime.now(_zone()).year
+        return clock.local().year
     if not WHOLE_NUMBER.fullmatch(value) or not FIRST_YEAR <= int(value) <= LAST_YEAR:
         raise BadInput(_("Choose a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
     return int(value)

@@ -10,17 +10,42 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ..triage.model import Route
+from ..vocabulary import Counterfactual
+
+#: The small-number threshold: a figure based on fewer triages than this is hidden, on
+#: screen (drawn as "<10") and in every export. The dashboard templates get this very
+#: constant, and the functions below, instead of a literal of their own.
 MIN_CELL = 10
-ROUTES = ("emergency", "urgent", "appointment", "econsult", "self_care", "social_domain")
-URGENCIES = ("U1", "U2", "U3", "U4", "U5")
-#: Answers to "Wat had u gedaan als deze website er niet was?"
-COUNTERFACTUALS = ("practice", "huisartsenpost", "pharmacy", "nothing", "other")
+#: The routes in the dashboard's order, from most to least urgent.
+ROUTES = tuple(Route)
 #: Routes that need no contact with the practice.
-NO_PRACTICE_CONTACT = frozenset({"self_care", "social_domain"})
+NO_PRACTICE_CONTACT = frozenset({Route.SELF_CARE, Route.SOCIAL_DOMAIN})
+#: Routes that end without a consult or a call: the baseline comparison counts these.
+DIGITAL_ROUTES = (Route.SELF_CARE, Route.SOCIAL_DOMAIN, Route.ECONSULT)
+#: Answers to "would have called a practice or the huisartsenpost": a contact avoided when the
+#: outcome needed none.
+WOULD_HAVE_CALLED = frozenset({Counterfactual.PRACTICE, Counterfactual.HUISARTSENPOST})
 
 
 def suppressed(n: int | None) -> bool:
     return n is None or n < MIN_CELL
+
+
+def shown(n: int) -> int | None:
+    """A count as the dashboard may show it: None (drawn as "<10") when it is below ``MIN_CELL``.
+
+    For totals: zero triages is hidden too, like any other small number.
+    """
+    return None if suppressed(n) else n
+
+
+def shown_cell(n: int) -> int | None:
+    """A cell of a table of counts: like ``shown``, but an empty cell shows as 0.
+
+    No patient stands behind an empty cell, and a 0 keeps a sparse table readable.
+    """
+    return n if n == 0 else shown(n)
 
 
 def share(part: int, whole: int) -> float | None:
@@ -89,11 +114,7 @@ def avoided_contacts(rows: Iterable[tuple[str, str, int]]) -> int:
     A contact counts as avoided when the patient says they would have called the
     practice or the huisartsenpost, and the outcome needed no practice contact.
     """
-    return sum(
-        count
-        for route, answer, count in rows
-        if answer in ("practice", "huisartsenpost") and route in NO_PRACTICE_CONTACT
-    )
+    return sum(count for route, answer, count in rows if answer in WOULD_HAVE_CALLED and route in NO_PRACTICE_CONTACT)
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,27 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from ..triage.engine import Page, walk
-from ..triage.model import AGE_BANDS, SEXES, Outcome, Tree
+from ..triage.model import AGE_BANDS, SEXES, Outcome, Route, Tree
+from ..vocabulary import REQUEST_KIND_FOR_ROUTE, Counterfactual
 
 TREE_WEIGHTS = {"keelpijn": 1.0, "hoesten": 1.3, "buikpijn": 0.9, "hoofdpijn": 0.8, "zorgen": 0.5}
 WINTER_TREES = {"hoesten": 0.8, "keelpijn": 0.4}
 WEEKDAY_WEIGHTS = (1.5, 1.1, 1.0, 1.0, 0.95, 0.35, 0.3)
 COUNTERFACTUAL_BY_ROUTE = {
-    "self_care": (("practice", 0.45), ("pharmacy", 0.2), ("nothing", 0.3), ("other", 0.05)),
-    "social_domain": (("practice", 0.5), ("nothing", 0.4), ("other", 0.1)),
+    Route.SELF_CARE: (
+        (Counterfactual.PRACTICE, 0.45),
+        (Counterfactual.PHARMACY, 0.2),
+        (Counterfactual.NOTHING, 0.3),
+        (Counterfactual.OTHER, 0.05),
+    ),
+    Route.SOCIAL_DOMAIN: ((Counterfactual.PRACTICE, 0.5), (Counterfactual.NOTHING, 0.4), (Counterfactual.OTHER, 0.1)),
 }
-DEFAULT_COUNTERFACTUAL = (("practice", 0.7), ("huisartsenpost", 0.15), ("nothing", 0.1), ("other", 0.05))
+DEFAULT_COUNTERFACTUAL = (
+    (Counterfactual.PRACTICE, 0.7),
+    (Counterfactual.HUISARTSENPOST, 0.15),
+    (Counterfactual.NOTHING, 0.1),
+    (Counterfactual.OTHER, 0.05),
+)
 
 
 @dataclass(frozen=True)
@@ -185,11 +196,11 @@ def _row(rng: random.Random, tree: Tree, practice: str, path: SamplePath, starte
     outcome = path.outcome
     finished_at = started + timedelta(minutes=min(int(rng.lognormvariate(1.1, 0.6)), 60))
     finished = _minute_text(finished_at)
-    if outcome.route.value in ("econsult", "appointment", "social_domain", "urgent") and rng.random() < 0.6:
+    if outcome.route in REQUEST_KIND_FOR_ROUTE and rng.random() < 0.6:  # a request: an assistant decides
         row["final_route"], row["final_urgency"] = _disposition(rng, outcome)
         row["disposition_at"] = _minute_text(finished_at + timedelta(hours=rng.randint(1, 30)))
     if rng.random() < 0.4:
-        options = COUNTERFACTUAL_BY_ROUTE.get(outcome.route.value, DEFAULT_COUNTERFACTUAL)
+        options = COUNTERFACTUAL_BY_ROUTE.get(outcome.route, DEFAULT_COUNTERFACTUAL)
         row["counterfactual"] = rng.choices([o for o, _w in options], [w for _o, w in options])[0]
     answers = path.answers
     row.update(
@@ -228,7 +239,7 @@ def _disposition(rng: random.Random, outcome: Outcome) -> tuple[str, str]:
     if roll < 0.78:
         return outcome.route.value, outcome.urgency.value
     if roll < 0.92 and rank < 5:  # over-triage: less urgent in the end
-        return ("econsult" if rank >= 3 else "appointment"), f"U{rank + 1}"
+        return (Route.ECONSULT if rank >= 3 else Route.APPOINTMENT), f"U{rank + 1}"
     if rank > 2:  # under-triage
-        return ("appointment" if rank > 3 else "urgent"), f"U{rank - 1}"
+        return (Route.APPOINTMENT if rank > 3 else Route.URGENT), f"U{rank - 1}"
     return outcome.route.value, outcome.urgency.value

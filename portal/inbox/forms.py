@@ -5,15 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-ROUTE_CHOICES = [
-    SelectChoice("emergency", _l("Emergency (112)")),
-    SelectChoice("urgent", _l("Urgent (call now / huisartsenpost)")),
-    SelectChoice("appointment", _l("Appointment")),
-    SelectChoice("econsult", _l("E-consult")),
-    SelectChoice("self_care", _l("Self-care")),
-    SelectChoice("social_domain", _l("Social domain")),
-]
-URGENCY_CHOICES = [SelectChoice(u, u) for u in ("U1", "U2", "U3", "U4", "U5")]
+from ..vocabulary import ROUTE_DECISION_LABELS, Route, Urgency
+
+ROUTE_CHOICES = [SelectChoice(route.value, ROUTE_DECISION_LABELS[route]) for route in Route]
+URGENCY_CHOICES = [SelectChoice(urgency.value, urgency.value) for urgency in Urgency]
 REROUTES = {
     "appointment": _l("Please call the practice to make an appointment."),
     "self_care": _l("You can take care of this yourself. The practice has put the advice on this page."),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import mail
+from .. import clock, mail
 from ..errors import BadInput
 from ..i18n import current_locale
 from ..rulebook import live_trees
@@ -21,25 +20,17 @@ from ..storage.practices import get_practice
 from ..storage.routing import get_run
 from ..storage.staff import list_staff
 from ..triage.engine import TriageError, answer_labels, walk
+from ..vocabulary import AUDIT_ROLES, INBOX_ROLES, RequestKind, RequestStatus, member
 from ..workdays import working_hours_between
 from .forms import REROUTES, CloseForm, ReplyForm, RerouteForm
 
 bp = Blueprint("inbox", __name__, url_prefix="/staff")
-INBOX_ROLES = ("assistant", "admin")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _local(moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo(current_app.config["VOORDEUR"]["TIMEZONE"]))
 
 
 def sla(request_row: store.PracticeRequest, now: datetime) -> tuple[str, float]:
     """('overdue' | 'due', working hours left), counted in working hours."""
-    due = _local(datetime.fromisoformat(request_row.due_at))
-    left = working_hours_between(_local(now), due)
+    due = clock.local(datetime.fromisoformat(request_row.due_at))
+    left = working_hours_between(clock.local(now), due)
     return ("overdue" if left < 0 else "due"), round(left, 1)
 
 
@@ -67,14 +58,14 @@ def _audit(action: str, practice: str, request_id: int | None = None, detail: st
 
 @bp.get("/<practice_slug>/inbox")
 @staff_required(*INBOX_ROLES)
-def index(practice_slug: str):  # type: ignore[no-untyped-def]
-    kind = request.args.get("kind") if request.args.get("kind") in store.KINDS else None
-    status = request.args.get("status") if request.args.get("status") in store.STATUSES else None
+def index(practice_slug: str):
+    kind = member(RequestKind, request.args.get("kind"))
+    status = member(RequestStatus, request.args.get("status"))
     db = get_db()
     rows = store.inbox(db, practice_slug, kind=kind, status=status)
     shown = audit.ids_detail(row.id for row in rows)  # which requests the list showed (NEN 7513)
     _audit("view:inbox" + (f":{kind}" if kind else "") + (f":{status}" if status else ""), practice_slug, detail=shown)
-    now = _now()
+    now = clock.now()
     return render_template(
         "inbox/index.html",
         practice=get_practice(db, practice_slug),
@@ -82,8 +73,6 @@ def index(practice_slug: str):  # type: ignore[no-untyped-def]
         counts=store.status_counts(db, practice_slug),
         kind=kind,
         status=status,
-        kinds=store.KINDS,
-        statuses=store.STATUSES,
         staff=current_staff(),
     )
 
@@ -116,13 +105,13 @@ def _triage_path(found: store.PracticeRequest, locale: str) -> tuple[list[tuple[
 
 @bp.get("/<practice_slug>/requests/<int:request_id>")
 @staff_required(*INBOX_ROLES)
-def detail(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+def detail(practice_slug: str, request_id: int):
     found = _request_or_404(practice_slug, request_id)
     _audit("view:request", practice_slug, found.id)
     return _render_detail(practice_slug, found)
 
 
-def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):  # type: ignore[no-untyped-def]
+def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):
     db = get_db()
     path, facts = _triage_path(found, current_locale())
     run = get_run(db, found.run_id)
@@ -145,20 +134,20 @@ def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):  
             reroutes=REROUTES,
             staff_names=staff_names,
             colleagues=colleagues(practice_slug),
-            sla=sla(found, _now()),
+            sla=sla(found, clock.now()),
             staff=current_staff(),
         ),
         status,
     )
 
 
-def _back(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+def _back(practice_slug: str, request_id: int):
     return redirect(url_for(".detail", practice_slug=practice_slug, request_id=request_id), 303)
 
 
 @bp.post("/<practice_slug>/requests/<int:request_id>/claim")
 @staff_required(*INBOX_ROLES)
-def claim(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+def claim(practice_slug: str, request_id: int):
     found = _request_or_404(practice_slug, request_id)
     staff = current_staff()
     assert staff is not None
@@ -173,12 +162,12 @@ def colleagues(practice_slug: str) -> list:
 
 @bp.post("/<practice_slug>/requests/<int:request_id>/assign")
 @staff_required(*INBOX_ROLES)
-def assign(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+def assign(practice_slug: str, request_id: int):
     found = _request_or_404(practice_slug, request_id)
     staff = current_staff()
     assert staff is not None
     chosen = request.form.get("assignee", type=int)
-    if chosen not in {c.id for c in colleagues(practice_slug)}:
+    if chosen is None or chosen not in {c.id for c in colleagues(practice_slug)}:
         abort(400)
     store.assign(get_db(), found, staff.id, chosen, origin=audit_context())
     return _back(practice_slug, found.id)
@@ -197,20 +186,22 @@ def _notify(found: store.PracticeRequest) -> MailOrder | None:
 
 @bp.post("/<practice_slug>/requests/<int:request_id>/reply")
 @staff_required(*INBOX_ROLES)
-def reply(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+def reply(practice_slug: str, request_id: int):
     found = _request_or_404(practice_slug, request_id)
     form = ReplyForm()
     if not form.validate_on_submit():
         return _render_detail(practice_slug, found, reply_form=form)
     staff = current_staff()
     assert staff is not None
-    store.reply(get_db(), found, staff.id, form.body.data.strip(), _now(), mail=_notify(found), origin=audit_context())
+    store.reply(
+        get_db(), found, staff.id, form.body.data.strip(), clock.now(), mail=_notify(found), origin=audit_context()
+    )
     return _back(practice_slug, found.id)
 
 
 @bp.post("/<practice_slug>/requests/<int:request_id>/reroute")
 @staff_required(*INBOX_ROLES)
-def reroute(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+def reroute(practice_slug: str, request_id: int):
     found = _request_or_404(practice_slug, request_id)
     form = RerouteForm()
     if not form.validate_on_submit():
@@ -225,7 +216,7 @@ def reroute(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def
         found,
         staff.id,
         text,
-        _now(),
+        clock.now(),
         action=f"reroute:{form.target.data}",
         mail=_notify(found),
         origin=audit_context(),
@@ -235,7 +226,7 @@ def reroute(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def
 
 @bp.post("/<practice_slug>/requests/<int:request_id>/close")
 @staff_required(*INBOX_ROLES)
-def close(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
+def close(practice_slug: str, request_id: int):
     found = _request_or_404(practice_slug, request_id)
     form = CloseForm()
     if not form.validate_on_submit():
@@ -248,15 +239,15 @@ def close(practice_slug: str, request_id: int):  # type: ignore[no-untyped-def]
         staff.id,
         route=form.route.data,
         urgency=form.urgency.data,
-        now=_now(),
+        now=clock.now(),
         origin=audit_context(),
     )
     return redirect(url_for(".index", practice_slug=practice_slug), 303)
 
 
 @bp.get("/audit")
-@staff_required("admin")
-def audit_log():  # type: ignore[no-untyped-def]
+@staff_required(*AUDIT_ROLES)
+def audit_log():
     db = get_db()
     # A page number that is not one is the sender's mistake: 400, not 500. Huge numbers would
     # overflow SQLite's OFFSET, so they are refused too.

@@ -1,20 +1,20 @@
 """All pages and social maps patients get: the last good version of each file.
 
-Like the rule book: cheap to refresh (one stat per file), re-reads only what
-changed, and never replaces a good version with a broken one. A page is
-served only when it passes its own checks *and* the cross-checks (the other
-language exists, its links lead somewhere).
+Like the rule book, and with the same mechanism (``portal.content.live``): cheap
+to refresh (one stat per file), re-reads only what changed, and never replaces a
+good version with a broken one. A page is served only when it passes its own
+checks *and* the cross-checks (the other language exists, its links lead
+somewhere).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path
 
-from ..triage.problems import Problem, errors
+from ..content.live import Findings, Kind, LiveFiles, Loaded, Snapshot
+from ..triage.problems import Problem
 from .loader import read_page, read_social_map
 from .model import Municipality, Page
 
@@ -22,22 +22,32 @@ PAGES_DIR = "pages"
 SOCIAL_MAP_DIR = "social_map"
 
 
-def _mtime(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return -1
+def _load_page(path: Path, today: date, _context: object) -> Loaded[Page]:
+    page, problems, references = read_page(path, today)
+    return Loaded(page, tuple(problems), tuple(references))
 
 
-@dataclass
+def _load_social_map(path: Path, today: date, _context: object) -> Loaded[Municipality]:
+    municipality, problems = read_social_map(path, today)
+    return Loaded(municipality, tuple(problems))
+
+
 class ContentLibrary:
-    directory: Path
-    pages: dict[tuple[str, str], Page] = field(default_factory=dict)
-    municipalities: dict[str, Municipality] = field(default_factory=dict)
-    problems: dict[Path, list[Problem]] = field(default_factory=dict)
-    _parsed: dict[Path, tuple[int, tuple]] = field(default_factory=dict)
-    _key: tuple = ()
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    """The pages and social maps of a ``content/`` directory.
+
+    On its own it checks links to trees against the ``tree_ids`` given to ``refresh``;
+    in the portal and the linter it shares a ``live`` with the rule book, so pages and
+    trees are checked against each other (``portal.lint.Content``).
+    """
+
+    def __init__(self, directory: Path, live: LiveFiles | None = None) -> None:
+        self.directory = directory
+        self.page_kind: Kind[Page] = Kind("page", lambda _snapshot: self.files()[0], _load_page)
+        self.map_kind: Kind[Municipality] = Kind("social map", lambda _snapshot: self.files()[1], _load_social_map)
+        self.tree_ids: frozenset[str] = frozenset()
+        self.live = live if live is not None else LiveFiles(check=self._check_alone)
+        self.live.add(self.page_kind, self.map_kind)
+        self._index: tuple[Snapshot, dict[tuple[str, str], Page], dict[str, Municipality]] | None = None
 
     def files(self) -> tuple[list[Path], list[Path]]:
         pages = sorted((self.directory / PAGES_DIR).glob("*.md"))
@@ -45,66 +55,56 @@ class ContentLibrary:
         return pages, maps
 
     def refresh(self, today: date, tree_ids: Iterable[str] = ()) -> None:
-        with self._lock:
-            self._refresh(today, frozenset(tree_ids))
+        """Load what changed. ``tree_ids`` are the trees a page may link to; without
+        them, links to trees are not checked."""
+        ids = frozenset(tree_ids)
+        trees_changed = ids != self.tree_ids
+        self.tree_ids = ids
+        self.live.refresh(today, force=trees_changed)
 
-    def _parse(self, path: Path, today: date, reader):  # type: ignore[no-untyped-def]
-        stamp = _mtime(path)
-        cached = self._parsed.get(path)
-        if cached and cached[0] == stamp:
-            return cached[1]
-        result = reader(path, today)
-        self._parsed[path] = (stamp, result)
-        return result
+    def _check_alone(self, snapshot: Snapshot) -> Findings:
+        return Findings(self.check(snapshot, self.tree_ids))
 
-    def _refresh(self, today: date, tree_ids: frozenset[str]) -> None:
-        page_files, map_files = self.files()
-        key = (tuple((p, _mtime(p)) for p in page_files + map_files), tree_ids)
-        if key == self._key:
-            return
-        self._key = key
-        candidates: dict[Path, Page] = {}
-        links: dict[Path, list] = {}
-        for path in page_files:
-            page, found, page_links = self._parse(path, today, read_page)
-            self.problems[path] = list(found)
-            links[path] = page_links
-            if page is not None:
-                candidates[path] = page
-        self._cross_check(candidates, links, tree_ids)
-        for path, page in candidates.items():
-            if not errors(self.problems[path]):
-                self.pages[(page.slug, page.language)] = page
-        live = {p for p in page_files}
-        self.pages = {k: p for k, p in self.pages.items() if p.path in live}
-        for path in map_files:
-            municipality, found = self._parse(path, today, read_social_map)
-            self.problems[path] = list(found)
-            if municipality is not None:
-                self.municipalities[municipality.slug] = municipality
-        self.municipalities = {k: m for k, m in self.municipalities.items() if m.path in set(map_files)}
-        for gone in set(self.problems) - set(page_files) - set(map_files):
-            self.problems.pop(gone)
-
-    def _cross_check(self, candidates: dict[Path, Page], links: dict[Path, list], tree_ids: frozenset[str]) -> None:
-        present = {(p.slug, p.language) for p in candidates.values()}
-        for path, page in candidates.items():
+    def check(self, snapshot: Snapshot, tree_ids: Collection[str]) -> dict[Path, list[Problem]]:
+        """What only the pages together show: each page exists in the other language, and its
+        related trees and its links lead somewhere (trees only when ``tree_ids`` are known)."""
+        present = {(page.slug, page.language) for page in snapshot.available(self.page_kind).values()}
+        problems: dict[Path, list[Problem]] = {}
+        for path, page in snapshot.candidates(self.page_kind).items():
+            found = problems.setdefault(path, [])
             other = "en" if page.language == "nl" else "nl"
             if (page.slug, other) not in present:
-                self.problems[path].append(Problem(path, 1, f"there is no {other} version ({page.slug}.{other}.md)"))
+                found.append(Problem(path, 1, f"there is no {other} version ({page.slug}.{other}.md)"))
             for tree_id in page.related_trees:
                 if tree_ids and tree_id not in tree_ids:
-                    self.problems[path].append(Problem(path, 1, f"related tree '{tree_id}' does not exist"))
-        for path, page_links in links.items():
+                    found.append(Problem(path, 1, f"related tree '{tree_id}' does not exist"))
+        for path, loaded in snapshot.loaded(self.page_kind).items():
             language = "en" if path.name.endswith(".en.md") else "nl"
-            for kind, target, line in page_links:
+            found = problems.setdefault(path, [])
+            for kind, target, line in loaded.references:
                 if kind == "pagina" and (target, language) not in present:
-                    self.problems[path].append(Problem(path, line, f"the link to page '{target}' leads nowhere"))
+                    found.append(Problem(path, line, f"the link to page '{target}' leads nowhere"))
                 if kind == "triage" and tree_ids and target not in tree_ids:
-                    self.problems[path].append(Problem(path, line, f"the link to triage '{target}' leads nowhere"))
+                    found.append(Problem(path, line, f"the link to triage '{target}' leads nowhere"))
+        return problems
+
+    @property
+    def pages(self) -> dict[tuple[str, str], Page]:
+        """The live pages by (slug, language)."""
+        return self._indexed()[1]
+
+    @property
+    def municipalities(self) -> dict[str, Municipality]:
+        """The live social maps by slug."""
+        return self._indexed()[2]
+
+    @property
+    def problems(self) -> dict[Path, list[Problem]]:
+        """Every problem of the current version of each page and social-map file."""
+        return self.live.current.problems_of(self.page_kind, self.map_kind)
 
     def refused(self) -> dict[Path, list[Problem]]:
-        return {p: errors(found) for p, found in self.problems.items() if errors(found)}
+        return self.live.current.refused(self.page_kind, self.map_kind)
 
     def all_problems(self) -> list[Problem]:
         return sorted(p for found in self.problems.values() for p in found)
@@ -117,3 +117,12 @@ class ContentLibrary:
 
     def municipality_named(self, name: str) -> Municipality | None:
         return next((m for m in self.municipalities.values() if m.name == name), None)
+
+    def _indexed(self) -> tuple[Snapshot, dict[tuple[str, str], Page], dict[str, Municipality]]:
+        """The live pages and maps, indexed once per refresh (views look them up often)."""
+        snapshot = self.live.current
+        if self._index is None or self._index[0] is not snapshot:
+            pages = {(p.slug, p.language): p for _path, p in sorted(snapshot.live(self.page_kind).items())}
+            maps = {m.slug: m for _path, m in sorted(snapshot.live(self.map_kind).items())}
+            self._index = (snapshot, pages, maps)
+        return self._index

@@ -1,7 +1,7 @@
 """Read, check and render pages and social-map files.
 
 A page is ``<slug>.<language>.md``: YAML front matter (split off by
-python-frontmatter, parsed with the triage loader so every problem has a
+python-frontmatter, parsed and checked by the file kernel so every problem has a
 line), then Markdown rendered with Python-Markdown and sanitised with nh3 —
 no script, iframe, event handler or ``javascript:`` link survives.
 """
@@ -12,7 +12,7 @@ import html
 import json
 import re
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ import jsonschema
 import markdown
 import nh3
 
-from ..triage.loader import parse_yaml, read_file, read_text, validate_with
+from ..content.files import check_yaml, read_text, read_yaml
+from ..content.live import Reference
 from ..triage.model import Text
 from ..triage.problems import Problem, Severity
 from .model import OPTIONAL_SECTION, SAFETY_NET_INDEX, SECTIONS, Municipality, Page, Section, Service
@@ -76,8 +77,13 @@ def sanitise(rendered: str) -> str:
     )
 
 
+@lru_cache(maxsize=2048)
 def render_markdown(body: str) -> str:
-    """Markdown → sanitised HTML. Internal links become relative, so one rendering serves every practice."""
+    """Markdown → sanitised HTML. Internal links become relative, so one rendering serves every practice.
+
+    Remembered by text: rendering is most of the cost of loading a page, and the same
+    sections are rendered again whenever the portal starts or a page's front matter changes.
+    """
     body = LINK.sub(lambda m: f"]({'../triage/' if m['kind'] == 'triage' else ''}{m['target']})", body)
     return sanitise(markdown.markdown(body, extensions=["tables", "sane_lists"], output_format="html"))
 
@@ -122,12 +128,19 @@ def _check_sections(path: Path, body: str, body_line: int, language: str) -> lis
     return problems
 
 
-def _links(path: Path, body: str, body_line: int) -> list[tuple[str, str, int]]:
+def _links(path: Path, body: str, body_line: int) -> list[Reference]:
     return [(m["kind"], m["target"], body[: m.start()].count("\n") + body_line) for m in LINK.finditer(body)]
 
 
-def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list[tuple[str, str, int]]]:
-    """A page, its problems, and its internal links (kind, target, line) for cross-checks."""
+def _related_outcomes(data: Any) -> list[Reference]:
+    """The outcomes the page says link to it, with their lines, for the cross-check."""
+    listed = data.get("related_outcomes", [])
+    return [("outcome", name, line) for name, line in zip(listed, getattr(listed, "item_lines", ()), strict=True)]
+
+
+def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list[Reference]]:
+    """A page, its problems, and what it points at (kind, target, line) for the cross-checks:
+    its links (``pagina``, ``triage``) and its related outcomes (``outcome``)."""
     name = PAGE_NAME.match(path.name)
     if not name:
         return None, [Problem(path, 1, "a page file is named <slug>.<nl|en>.md, e.g. keelpijn.nl.md")], []
@@ -142,11 +155,8 @@ def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list
         return None, [Problem(path, 1, "the front matter is not closed with a '---' line")], []
     # The split keeps the newline after the opening '---', so front-matter lines
     # are file lines, and the body starts on the closing '---' line.
-    data, problems = parse_yaml(path, front)
+    data, problems = check_yaml(path, front, _validator("page"))
     if data is None:
-        return None, problems, []
-    problems += validate_with(_validator("page"), path, data)
-    if problems:
         return None, problems, []
     body_line = front.count("\n") + 1
     for field, expected in (("slug", name["slug"]), ("language", name["language"])):
@@ -163,7 +173,7 @@ def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list
                 Severity.WARNING,
             )
         )
-    links = _links(path, body, body_line)
+    links = _links(path, body, body_line) + _related_outcomes(data)
     if any(p.is_error for p in problems):
         return None, problems, links
     sections, plain = _sections(body, data["language"])
@@ -190,7 +200,7 @@ def read_page(path: Path, today: date) -> tuple[Page | None, list[Problem], list
 
 
 def read_social_map(path: Path, today: date) -> tuple[Municipality | None, list[Problem]]:
-    data, problems = read_file(path, _validator("social_map"))
+    data, problems = read_yaml(path, _validator("social_map"))
     if data is None:
         return None, problems
     if data["slug"] != path.stem:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import abort, redirect, render_template, request, url_for
 
-from .. import mail
+from .. import clock, mail
 from ..alarm import alarm_words
 from ..hours import is_open
 from ..i18n import current_locale
@@ -21,32 +21,33 @@ from ..storage.outbox import MailOrder
 from ..storage.practices import Practice, get_practice
 from ..storage.routing import Run, mark_cap_redirected
 from ..triage.model import Outcome, Tree
+from ..vocabulary import RequestKind
 from ..workdays import answer_due
-from . import limits
+from . import bp, limits
 from .forms import RequestForm
-from .kinds import request_kind
-from .routes import _load_run, _local_now, _now, bp, sent_request
+from .next_steps import offered_request, urgent_call
+from .routes import load_run, sent_request
 
 
-def _capped(practice: Practice, kind: str) -> bool:
+def _capped(practice: Practice, kind: RequestKind) -> bool:
     cap = practice.econsult_daily_cap
-    if kind != "econsult" or not cap:
+    if kind is not RequestKind.ECONSULT or not cap:
         return False
-    start_of_day = _local_now().replace(hour=0, minute=0, second=0, microsecond=0)
-    return store.count_since(get_db(), practice.slug, "econsult", start_of_day) >= cap
+    start_of_day = clock.local().replace(hour=0, minute=0, second=0, microsecond=0)
+    return store.count_since(get_db(), practice.slug, RequestKind.ECONSULT, start_of_day) >= cap
 
 
 @bp.route("/<practice_slug>/triage/<tree_id>/<run_id>/verzoek", methods=["GET", "POST"])
-def send_request(practice_slug: str, tree_id: str, run_id: str):  # type: ignore[no-untyped-def]
-    practice, tree, run, result = _load_run(practice_slug, tree_id, run_id)
+def send_request(practice_slug: str, tree_id: str, run_id: str):
+    practice, tree, run, result = load_run(practice_slug, tree_id, run_id)
     outcome = result.step
     if not isinstance(outcome, Outcome):
         return redirect(url_for(".resume", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id), 303)
     already = sent_request(run.id)
     if already is not None:  # one request per triage: back and send again shows the first one
-        confirm = {"sent": 1} if request.method == "POST" else {}
-        return redirect(url_for(".request_status", token=already.status_token, **confirm), 303)
-    kind = request_kind(outcome, practice, _local_now())
+        confirm = 1 if request.method == "POST" else None  # a repeated submit shows the confirmation
+        return redirect(url_for(".request_status", token=already.status_token, sent=confirm), 303)
+    kind = offered_request(outcome.route, is_open(practice.opening_hours, clock.local()))
     if kind is None:
         abort(404)
     if _capped(practice, kind):
@@ -56,7 +57,7 @@ def send_request(practice_slug: str, tree_id: str, run_id: str):  # type: ignore
             practice=practice,
             tree=tree,
             outcome=outcome,
-            open_now=is_open(practice.opening_hours, _local_now()),
+            call=urgent_call(practice, is_open(practice.opening_hours, clock.local())),
         )
     form = RequestForm(kind=kind, data={"for_whom": run.who_for or "self"})
     if request.method == "GET":
@@ -68,7 +69,7 @@ def send_request(practice_slug: str, tree_id: str, run_id: str):  # type: ignore
             form.alarm_ack.data = "1"  # interrupt once; the next submit sends
             return _render_form(practice, tree, outcome, kind, form, alarms=alarms)
         try:
-            if not limits.request_allowed(_now()):
+            if not limits.request_allowed(clock.now()):
                 return _render_form(practice, tree, outcome, kind, form, problem="too_many", status=429)
             sent = _submit(practice, tree, run, outcome, kind, form, alarm_shown=bool(alarms))
         except StorageUnavailable:
@@ -79,7 +80,7 @@ def send_request(practice_slug: str, tree_id: str, run_id: str):  # type: ignore
     return _render_form(practice, tree, outcome, kind, form)
 
 
-def _render_form(practice, tree, outcome, kind, form, alarms=None, problem=None, status=None):  # type: ignore[no-untyped-def]
+def _render_form(practice, tree, outcome, kind, form, alarms=None, problem=None, status=None):
     """The form with what was typed; ``problem`` says why it was not sent (nothing typed is lost)."""
     status = status or (422 if form.errors else 200)
     headers = {"Retry-After": "30"} if status in (429, 503) else {}
@@ -92,7 +93,7 @@ def _render_form(practice, tree, outcome, kind, form, alarms=None, problem=None,
             kind=kind,
             form=form,
             alarms=alarms or [],
-            open_now=is_open(practice.opening_hours, _local_now()),
+            call=urgent_call(practice, is_open(practice.opening_hours, clock.local())),
             problem=problem,
             run_id=(request.view_args or {}).get("run_id"),
         ),
@@ -106,13 +107,13 @@ def _submit(
     tree: Tree,
     run: Run,
     outcome: Outcome,
-    kind: str,
+    kind: RequestKind,
     form: RequestForm,
     *,
     alarm_shown: bool,
-):  # type: ignore[no-untyped-def]
-    now_local = _local_now()
-    due = now_local + timedelta(hours=1) if kind == "callback" else answer_due(now_local)
+):
+    now_local = clock.local()
+    due = now_local + timedelta(hours=1) if kind is RequestKind.CALLBACK else answer_due(now_local)
     details: dict = {
         "tree": tree.id,
         "version": tree.version,
@@ -128,9 +129,9 @@ def _submit(
             professional=outcome.appointment.professional,
             minutes=outcome.appointment.minutes,
         )
-    if kind == "appointment":
+    if kind is RequestKind.APPOINTMENT:
         details["dayparts"] = form.dayparts.data
-    if kind == "social":
+    if kind is RequestKind.SOCIAL:
         details.update(service=outcome.social_service, consent=True)
     new = store.NewRequest(
         practice=practice.slug,
@@ -148,7 +149,7 @@ def _submit(
         alarm_warning_shown=alarm_shown,
         details=details,
     )
-    sent, _created = store.submit(get_db(), new, now=_now(), due=due, mail=_confirm_by_mail(new.email))
+    sent, _created = store.submit(get_db(), new, now=clock.now(), due=due, mail=_confirm_by_mail(new.email))
     return sent
 
 
@@ -163,14 +164,14 @@ def _confirm_by_mail(email: str | None) -> MailOrder | None:
 
 
 @bp.get("/status/<token>")
-def request_status(token: str):  # type: ignore[no-untyped-def]
+def request_status(token: str):
     if len(token) < 20:
         abort(404)
     found = store.by_token(get_db(), token)
     if found is None:
         abort(404)
     practice = get_practice(get_db(), found.practice)
-    local = _local_now().tzinfo
+    local = clock.local().tzinfo
     due = datetime.fromisoformat(found.due_at).astimezone(local)
     replies = [
         (datetime.fromisoformat(m.created_at).astimezone(local), m.body)

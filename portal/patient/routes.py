@@ -9,22 +9,20 @@ same POST returns just the next panel and pushes its URL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from flask import (
-    Blueprint,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_htmx import make_response as htmx_response
+from werkzeug.wrappers import Response as BaseResponse
 
+from .. import clock
 from ..contentlib import content
-from ..evaluation.stats import COUNTERFACTUALS
 from ..extensions import htmx
 from ..hours import is_open
 from ..i18n import current_locale
@@ -46,39 +44,30 @@ from ..triage.engine import (
 )
 from ..triage.model import Outcome, Tree
 from ..triage.search import order_key, search
-from . import limits, ownership
-from .forms import answers_from, page_form
-from .kinds import request_kind
-
-bp = Blueprint("patient", __name__)
+from ..vocabulary import Counterfactual, member
+from . import bp, limits, ownership, pagecache
+from .forms import answers_from, page_form, posted_answers
+from .next_steps import asks_counterfactual, next_steps
 
 OUTCOME_PAGE = "uitkomst"
 COMMON_TILES = 8  # a phone screen of tiles; every complaint is in the full list below
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _local_now() -> datetime:
-    return _now().astimezone(ZoneInfo(current_app.config["VOORDEUR"]["TIMEZONE"]))
-
-
-def _practice_or_404(slug: str) -> Practice:
+def practice_or_404(slug: str) -> Practice:
     practice = get_practice(get_db(), slug)
     if practice is None:
         abort(404)
     return practice
 
 
-def _tree_or_404(tree_id: str) -> Tree:
+def tree_or_404(tree_id: str) -> Tree:
     tree = live_trees().get(tree_id)
     if tree is None:
         abort(404)
     return tree
 
 
-def _run_or_404(practice: Practice, tree: Tree, run_id: str) -> Run:
+def run_or_404(practice: Practice, tree: Tree, run_id: str) -> Run:
     run = get_run(get_db(), run_id)
     if run is None or run.practice != practice.slug or run.tree_id != tree.id:
         abort(404)
@@ -86,14 +75,14 @@ def _run_or_404(practice: Practice, tree: Tree, run_id: str) -> Run:
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index():
     practices = list_practices(get_db())
     return render_template("patient/index.html", practices=practices)
 
 
 @bp.get("/<practice_slug>/")
-def start(practice_slug: str):  # type: ignore[no-untyped-def]
-    practice = _practice_or_404(practice_slug)
+def start(practice_slug: str):
+    practice = practice_or_404(practice_slug)
     locale = current_locale()
     everything = sorted(live_trees().values(), key=lambda t: order_key(t, locale))
     # The catch-all tree is not a complaint: it is the way out when none fits.
@@ -107,27 +96,31 @@ def start(practice_slug: str):  # type: ignore[no-untyped-def]
         trees=trees,
         query=query,
         results=results,
-        open_now=is_open(practice.opening_hours, _local_now()),
+        open_now=is_open(practice.opening_hours, clock.local()),
     )
-    if htmx and htmx.target == "results":
-        return render_template("patient/_results.html", **context)
-    return render_template("patient/start.html", **context)
+    template = "patient/_results.html" if htmx and htmx.target == "results" else "patient/start.html"
+    if query:
+        return render_template(template, **context)
+    # Without a search the page is the same for every patient of this practice: from pagecache.
+    key = ("start", locale, context["open_now"])
+    return pagecache.render(template, key, lambda _run: context, same=(practice, tuple(everything)))
 
 
 @bp.route("/<practice_slug>/triage/<tree_id>", methods=["GET", "POST"])
-def begin(practice_slug: str, tree_id: str):  # type: ignore[no-untyped-def]
+def begin(practice_slug: str, tree_id: str):
     """The emergency screen. Answering it creates the (anonymous) routing record."""
-    practice = _practice_or_404(practice_slug)
-    tree = _tree_or_404(tree_id)
+    practice = practice_or_404(practice_slug)
+    tree = tree_or_404(tree_id)
     first = walk(tree, {})
     page = first.step
     assert isinstance(page, Page)
-    form = page_form(page, first.profile, current_locale(), {})
-    if form.validate_on_submit():
+    # A GET shows the same emergency screen to everyone: from pagecache, without a form.
+    form = page_form(page, first.profile, current_locale(), {}) if request.method == "POST" else None
+    if form is not None and form.validate_on_submit():
         answers = answers_from(form, page)
         result = walk(tree, answers)
         try:
-            if not limits.triage_allowed(_now()):
+            if not limits.triage_allowed(clock.now()):
                 return _render_page(practice, tree, None, first, page, form, problem="too_many", status=429)
             run_id = start_run(
                 get_db(),
@@ -137,7 +130,7 @@ def begin(practice_slug: str, tree_id: str):  # type: ignore[no-untyped-def]
                 prelude_version=tree.prelude.version,
                 locale=current_locale(),
                 progress=_progress(result, answers),
-                now=_now(),
+                now=clock.now(),
             )
         except StorageUnavailable:
             return _render_page(practice, tree, None, first, page, form, problem="unavailable", status=503)
@@ -147,14 +140,14 @@ def begin(practice_slug: str, tree_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/<practice_slug>/triage/<tree_id>/<run_id>/")
-def resume(practice_slug: str, tree_id: str, run_id: str):  # type: ignore[no-untyped-def]
-    practice, tree, run, result = _load_run(practice_slug, tree_id, run_id)
+def resume(practice_slug: str, tree_id: str, run_id: str):
+    practice, tree, run, result = load_run(practice_slug, tree_id, run_id)
     return redirect(_step_url(practice, tree, run.id, result), 303)
 
 
 @bp.route("/<practice_slug>/triage/<tree_id>/<run_id>/<page_id>", methods=["GET", "POST"])
-def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):  # type: ignore[no-untyped-def]
-    practice, tree, run, result = _load_run(practice_slug, tree_id, run_id)
+def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):
+    practice, tree, run, result = load_run(practice_slug, tree_id, run_id)
     if page_id == OUTCOME_PAGE:
         return _outcome(practice, tree, run.id, run.answers, result, counterfactual=run.counterfactual)
     shown = _find_page(result, page_id)
@@ -162,52 +155,64 @@ def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):  # type: 
         # Not on the path (any more), or frozen because a request was sent: show where the patient really is.
         return redirect(_step_url(practice, tree, run.id, result), 303)
     current = {q.id: run.answers[q.id] for q in shown.questions if q.id in run.answers}
-    form = page_form(shown, result.profile, current_locale(), current)
-    if form.validate_on_submit():
-        answers = with_answers(run.answers, shown, answers_from(form, shown))
+    # A valid answer is read without building the form (forms.posted_answers says when that is exact).
+    values, form = posted_answers(shown, result.profile), None
+    if values is None and request.method == "POST":
+        form = page_form(shown, result.profile, current_locale(), current)
+        if form.validate_on_submit():
+            values = answers_from(form, shown)
+    if values is not None:
+        answers = with_answers(run.answers, shown, values)
         try:
-            new_result = walk(tree, answers)
+            # The same answers again (back, then "Next" unchanged) lead where they led: no second walk.
+            new_result = result if answers == run.answers else walk(tree, answers)
         except TriageError:
             abort(400)
         try:
-            if not limits.steps_allowed(run.id, _now()):
+            if not limits.steps_allowed(run.id, clock.now()):
+                form = form if form is not None else page_form(shown, result.profile, current_locale(), current)
                 return _render_page(practice, tree, run.id, result, shown, form, problem="too_many", status=429)
-            record_progress(get_db(), run.id, _progress(new_result, answers), current_locale(), _now())
+            record_progress(get_db(), run.id, _progress(new_result, answers), current_locale(), clock.now())
         except StorageUnavailable:
+            form = form if form is not None else page_form(shown, result.profile, current_locale(), current)
             return _render_page(practice, tree, run.id, result, shown, form, problem="unavailable", status=503)
         return _after_answer(practice, tree, run.id, new_result, answers)
-    return _render_page(practice, tree, run.id, result, shown, form)
+    return _render_page(practice, tree, run.id, result, shown, form, data=current)
 
 
 @bp.post("/<practice_slug>/triage/<tree_id>/<run_id>/uitkomst/alternatief")
-def counterfactual(practice_slug: str, tree_id: str, run_id: str):  # type: ignore[no-untyped-def]
+def counterfactual(practice_slug: str, tree_id: str, run_id: str):
     """ "What would you have done without this website?" — once per triage, anonymous."""
-    practice, tree, run, result = _load_run(practice_slug, tree_id, run_id)
-    answer = request.form.get("alternatief")
-    if not result.finished or answer not in COUNTERFACTUALS:
+    practice, tree, run, result = load_run(practice_slug, tree_id, run_id)
+    answer = member(Counterfactual, request.form.get("alternatief"))
+    if not result.finished or answer is None:
         abort(400)
     record_counterfactual(get_db(), run.id, answer)
     target = url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id, page_id=OUTCOME_PAGE)
     return redirect(target + "#alternatief", 303)
 
 
-def _load_run(practice_slug: str, tree_id: str, run_id: str) -> tuple[Practice, Tree, Run, Walk]:
+def load_run(practice_slug: str, tree_id: str, run_id: str) -> tuple[Practice, Tree, Run, Walk]:
     """The run and its place in the tree (404 when it is not this practice's and tree's).
 
     When the tree changed under a running triage so that its answers no longer
     fit, the patient starts again at the emergency screen.
     """
-    practice = _practice_or_404(practice_slug)
-    tree = _tree_or_404(tree_id)
-    run = _run_or_404(practice, tree, run_id)
-    start_anew = redirect(url_for(".begin", practice_slug=practice.slug, tree_id=tree.id), 303)
+    practice = practice_or_404(practice_slug)
+    tree = tree_or_404(tree_id)
+    run = run_or_404(practice, tree, run_id)
     if not ownership.owns(run.id):
-        abort(start_anew)  # someone else's triage: never show or change its answers
+        abort(_start_anew(practice, tree))  # someone else's triage: never show or change its answers
     try:
         result = walk(tree, run.answers)
     except TriageError:
-        abort(start_anew)
+        abort(_start_anew(practice, tree))
     return practice, tree, run, result
+
+
+def _start_anew(practice: Practice, tree: Tree) -> BaseResponse:
+    """Back to the emergency screen (built only when needed: a redirect and a URL on every step added up)."""
+    return redirect(url_for(".begin", practice_slug=practice.slug, tree_id=tree.id), 303)
 
 
 def sent_request(run_id: str) -> PracticeRequest | None:
@@ -243,7 +248,7 @@ def _step_url(practice: Practice, tree: Tree, run_id: str, result: Walk) -> str:
     return url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=page_id)
 
 
-def _after_answer(practice: Practice, tree: Tree, run_id: str, result: Walk, answers: dict[str, str]):  # type: ignore[no-untyped-def]
+def _after_answer(practice: Practice, tree: Tree, run_id: str, result: Walk, answers: dict[str, str]):
     next_url = _step_url(practice, tree, run_id, result)
     if not htmx:
         return redirect(next_url, 303)
@@ -252,60 +257,88 @@ def _after_answer(practice: Practice, tree: Tree, run_id: str, result: Walk, ans
     else:
         step = result.step
         assert isinstance(step, Page)
-        form = page_form(step, result.profile, current_locale(), {})
-        body = _render_page(practice, tree, run_id, result, step, form)
+        body = _render_page(practice, tree, run_id, result, step)
     return htmx_response(body, push_url=next_url)
 
 
-def _previous_url(practice: Practice, tree: Tree, run_id: str | None, result: Walk, shown: Page) -> str:
+def _previous_page(result: Walk, shown: Page) -> str | None:
+    """The id of the page before ``shown``; None on the first page."""
     pages = [p for p in (*result.pages, result.step) if isinstance(p, Page)]
     index = next((i for i, p in enumerate(pages) if p.id == shown.id), 0)
-    if index == 0 or run_id is None:
+    return pages[index - 1].id if index > 0 else None
+
+
+def _previous_url(practice: Practice, tree: Tree, run_id: str | None, result: Walk, shown: Page) -> str:
+    previous = _previous_page(result, shown)
+    if previous is None or run_id is None:
         return url_for(".start", practice_slug=practice.slug)
-    return url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=pages[index - 1].id)
+    return url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=previous)
 
 
-def _render_page(  # type: ignore[no-untyped-def]
+def _render_page(
     practice: Practice,
     tree: Tree,
     run_id: str | None,
     result: Walk,
     shown: Page,
-    form,
+    form=None,
     *,
+    data: dict[str, str] | None = None,
     problem: str | None = None,
     status: int | None = None,
 ):
-    """The page with its form; ``problem`` ("unavailable", "too_many") explains why an answer was not saved."""
-    if run_id is None:
-        action = url_for(".begin", practice_slug=practice.slug, tree_id=tree.id)
-    else:
-        action = url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=shown.id)
+    """The page with its form; ``problem`` ("unavailable", "too_many") explains why an answer was not saved.
+
+    Without a submitted ``form`` or a problem the page is the same for everyone at
+    this place in the tree (``data``: the answers already given on it), so it comes
+    from ``pagecache``. Everything the page shows must be in the key below.
+    """
     done, total = progress(tree, result)
     position = next((i for i, p in enumerate(result.pages) if p.id == shown.id), done)
-    status = status or (422 if form.errors else 200)
-    return (
-        render_template(
-            "patient/page.html",
+    headers = {"Retry-After": "30"} if status in (429, 503) else {}
+
+    def context(for_run: str | None) -> dict[str, Any]:
+        shown_form = form
+        if shown_form is None:  # a page for everyone: nothing this request sent may show in it
+            shown_form = page_form(shown, result.profile, current_locale(), data or {}, from_request=False)
+        if for_run is None:
+            action = url_for(".begin", practice_slug=practice.slug, tree_id=tree.id)
+        else:
+            action = url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=for_run, page_id=shown.id)
+        return dict(
             practice=practice,
             tree=tree,
             page=shown,
-            form=form,
+            form=shown_form,
             action=action,
-            previous_url=_previous_url(practice, tree, run_id, result, shown),
+            previous_url=_previous_url(practice, tree, for_run, result, shown),
             step_number=position + 1,
             step_total=max(total, position + 1),
             who_for=result.profile.who_for,
             is_emergency_screen=shown.id == EMERGENCY_PAGE_ID,
-            run_id=run_id,
+            run_id=for_run,
             problem=problem,
-        ),
-        status,
-        {"Retry-After": "30"} if status in (429, 503) else {},
-    )
+        )
+
+    if form is None and problem is None:
+        key = (
+            tree.id,
+            shown.id,
+            shown.kind,
+            tuple(q.id for q in shown.questions),
+            result.profile,
+            tuple(sorted((data or {}).items())),
+            position,
+            total,
+            _previous_page(result, shown),
+        )
+        html = pagecache.render("patient/page.html", key, context, same=(practice, tree), run_id=run_id)
+        return html, status or 200, headers
+    status = status or (422 if form is not None and form.errors else 200)
+    return render_template("patient/page.html", **context(run_id)), status, headers
 
 
-def _outcome(  # type: ignore[no-untyped-def]
+def _outcome(
     practice: Practice,
     tree: Tree,
     run_id: str,
@@ -323,22 +356,26 @@ def _outcome(  # type: ignore[no-untyped-def]
     served = [m for m in (library.municipality_named(name) for name in practice.municipalities) if m]
     chosen = request.args.get("gemeente")
     municipality = next((m for m in served if m.slug == chosen), served[0] if served else None)
+    self_care_page = library.page(outcome.self_care_page, locale) if outcome.self_care_page else None
+    sent = sent_request(run_id)
+    open_now = is_open(practice.opening_hours, clock.local())
     return render_template(
         "patient/outcome.html",
         practice=practice,
         tree=tree,
         run_id=run_id,
-        self_care_page=library.page(outcome.self_care_page, locale) if outcome.self_care_page else None,
+        self_care_page=self_care_page,
         counterfactual=counterfactual,
-        counterfactual_options=COUNTERFACTUALS,
+        asks_counterfactual=asks_counterfactual(outcome),
         municipality=municipality,
         served=served,
         local_service=municipality.service(outcome.social_service) if municipality and outcome.social_service else None,
-        request_kind=request_kind(outcome, practice, _local_now()),
+        next_steps=next_steps(
+            outcome, practice, open_now, self_care_page=self_care_page is not None, request_sent=sent is not None
+        ),
         outcome=outcome,
-        open_now=is_open(practice.opening_hours, _local_now()),
         answered=answer_labels(tree, result, answers, locale),
-        sent=sent_request(run_id),
+        sent=sent,
         change_url=url_for(
             ".page",
             practice_slug=practice.slug,

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
+from .. import clock
 from ..contentlib import content
 from ..i18n import current_locale
 from ..pages.search import search_pages
 from ..rulebook import live_trees
 from ..storage.db import get_db
-from ..storage.feedback import REASONS, record_feedback
+from ..storage.feedback import record_feedback
 from ..storage.routing import get_run
-from .routes import _now, _practice_or_404, bp
+from ..vocabulary import FeedbackReason, member
+from . import bp
+from .routes import practice_or_404
 
 
 @bp.get("/<practice_slug>/zelfhulp/")
-def selfhelp_index(practice_slug: str):  # type: ignore[no-untyped-def]
-    practice = _practice_or_404(practice_slug)
+def selfhelp_index(practice_slug: str):
+    practice = practice_or_404(practice_slug)
     locale = current_locale()
     pages = content().in_language(locale)
     query = request.args.get("q", "").strip()[:100]
@@ -36,8 +39,8 @@ def selfhelp_index(practice_slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/<practice_slug>/zelfhulp/<slug>")
-def selfhelp_page(practice_slug: str, slug: str):  # type: ignore[no-untyped-def]
-    practice = _practice_or_404(practice_slug)
+def selfhelp_page(practice_slug: str, slug: str):
+    practice = practice_or_404(practice_slug)
     page = content().page(slug, current_locale())
     if page is None:
         abort(404)
@@ -49,19 +52,18 @@ def selfhelp_page(practice_slug: str, slug: str):  # type: ignore[no-untyped-def
         preview=False,
         run_id=run_id,
         trees=[live_trees()[t] for t in page.related_trees if t in live_trees()],
-        reasons=REASONS,
         thanks=request.args.get("bedankt") == "1",
         tree=None,
     )
 
 
 @bp.post("/<practice_slug>/zelfhulp/<slug>/feedback")
-def selfhelp_feedback(practice_slug: str, slug: str):  # type: ignore[no-untyped-def]
-    practice = _practice_or_404(practice_slug)
+def selfhelp_feedback(practice_slug: str, slug: str):
+    practice = practice_or_404(practice_slug)
     page = content().page(slug, current_locale())
     helped = request.form.get("helped")
     reason = request.form.get("reason") or None
-    if page is None or helped not in ("yes", "no") or (reason is not None and reason not in REASONS):
+    if page is None or helped not in ("yes", "no") or (reason is not None and member(FeedbackReason, reason) is None):
         abort(400)
     run_id = request.form.get("run") or None
     if run_id and get_run(get_db(), run_id) is None:
@@ -73,7 +75,7 @@ def selfhelp_feedback(practice_slug: str, slug: str):  # type: ignore[no-untyped
         run_id=run_id,
         helped=helped == "yes",
         reason=reason if helped == "no" else None,
-        now=_now(),
+        now=clock.now(),
     )
     return redirect(
         url_for(".selfhelp_page", practice_slug=practice.slug, slug=page.slug, bedankt=1) + "#feedback", 303
@@ -81,8 +83,8 @@ def selfhelp_feedback(practice_slug: str, slug: str):  # type: ignore[no-untyped
 
 
 @bp.get("/<practice_slug>/sociale-kaart/")
-def social_map_index(practice_slug: str):  # type: ignore[no-untyped-def]
-    practice = _practice_or_404(practice_slug)
+def social_map_index(practice_slug: str):
+    practice = practice_or_404(practice_slug)
     municipality = content().municipality_named(practice.municipality)
     if municipality is None:
         abort(404)
@@ -90,8 +92,8 @@ def social_map_index(practice_slug: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/<practice_slug>/sociale-kaart/<municipality>")
-def social_map(practice_slug: str, municipality: str):  # type: ignore[no-untyped-def]
-    practice = _practice_or_404(practice_slug)
+def social_map(practice_slug: str, municipality: str):
+    practice = practice_or_404(practice_slug)
     found = content().municipalities.get(municipality)
     if found is None:
         abort(404)

@@ -12,14 +12,16 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
+from .. import clock
 from ..security import client_address
 from ..storage import sessions
+from ..storage.audit import Origin
 from ..storage.db import get_db
 from ..storage.staff import Staff, get_staff
 
@@ -36,7 +38,7 @@ def start_session(**values: Any) -> None:
 
 def log_in(staff: Staff) -> None:
     """Both factors passed: a new server-side session, and only its secret in the cookie."""
-    secret, public_id = sessions.start(get_db(), staff.id, source=client_address(), now=datetime.now(UTC))
+    secret, public_id = sessions.start(get_db(), staff.id, source=client_address(), now=clock.now())
     start_session(staff_session=secret)
     g.staff, g.staff_session = staff, public_id
 
@@ -44,7 +46,7 @@ def log_in(staff: Staff) -> None:
 def log_out() -> None:
     secret = session.get("staff_session")
     if secret:
-        sessions.end(get_db(), secret, reason="logout", now=datetime.now(UTC))
+        sessions.end(get_db(), secret, reason="logout", now=clock.now())
     session.clear()
 
 
@@ -66,7 +68,7 @@ def current_staff() -> Staff | None:
         live = sessions.check(
             get_db(),
             secret,
-            now=datetime.now(UTC),
+            now=clock.now(),
             idle=timedelta(minutes=settings["STAFF_IDLE_MINUTES"]),
             lifetime=timedelta(hours=settings["STAFF_SESSION_HOURS"]),
         )
@@ -81,10 +83,10 @@ def current_staff() -> Staff | None:
     return staff
 
 
-def audit_context() -> dict[str, str | None]:
+def audit_context() -> Origin:
     """Where a staff action came from, for the audit log (NEN 7513): address and session."""
     current_staff()
-    return {"source": client_address(), "session": g.get("staff_session")}
+    return Origin(source=client_address(), session=g.get("staff_session"))
 
 
 def staff_required(*roles: str) -> Callable:
@@ -92,7 +94,7 @@ def staff_required(*roles: str) -> Callable:
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        def wrapper(*args: Any, **kwargs: Any):
             staff = current_staff()
             if staff is None:
                 return redirect(url_for("staff.login", next=request.full_path), 303)

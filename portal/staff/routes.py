@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .. import clock
 from ..security import client_address
 from ..storage import audit, sessions, throttle
 from ..storage.db import get_db
@@ -20,15 +20,12 @@ from ..storage.staff import (
     set_totp_secret,
     use_totp_step,
 )
+from ..vocabulary import INBOX_ROLES, Role
 from . import credentials
 from .forms import ChangePasswordForm, CodeForm, LoginForm
 from .guard import audit_context, current_staff, log_in, log_out, pending_staff_id, start_session
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -41,12 +38,12 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _home(staff) -> str:  # type: ignore[no-untyped-def]
-    if staff.role in ("assistant", "admin") and staff.practices:
+def _home(staff) -> str:
+    if staff.role in INBOX_ROLES and staff.practices:
         return url_for("inbox.index", practice_slug=staff.practices[0])
-    if staff.role == "editor":
+    if staff.role == Role.EDITOR:
         return url_for("editor.overview")
-    if staff.role == "evaluator":
+    if staff.role == Role.EVALUATOR:
         return url_for("evaluation.dashboard")
     return url_for("staff.account")
 
@@ -67,14 +64,14 @@ def _lock_key(kind: str, subject: object) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
         db = get_db()
         email = form.email.data.strip().lower()
         key = _lock_key("password", email)
-        if not throttle.attempt(db, key, _now()):
+        if not throttle.attempt(db, key, clock.now()):
             error = _("Too many attempts. Try again in 15 minutes.")
         else:
             staff = find_staff(db, email)
@@ -101,7 +98,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/2fa", methods=["GET", "POST"])
-def second_factor():  # type: ignore[no-untyped-def]
+def second_factor():
     staff_id = pending_staff_id()
     staff = get_staff(get_db(), staff_id) if staff_id else None
     if staff is None or not staff.active:
@@ -117,7 +114,7 @@ def second_factor():  # type: ignore[no-untyped-def]
     key = _lock_key("totp", staff.id)
     if form.validate_on_submit():
         step = None
-        if not throttle.attempt(db, key, _now()):
+        if not throttle.attempt(db, key, clock.now()):
             error = _("Too many attempts. Try again in 15 minutes.")
         else:
             step = credentials.totp_step(staff.totp_secret or "", form.code.data)
@@ -149,7 +146,7 @@ def second_factor():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/password", methods=["GET", "POST"])
-def change_password():  # type: ignore[no-untyped-def]
+def change_password():
     """Change one's own password; required after a one-time password. Other sessions end."""
     staff = current_staff()
     if staff is None:
@@ -168,9 +165,9 @@ def change_password():  # type: ignore[no-untyped-def]
                 error = str(PASSWORD_PROBLEMS[problem])
             else:
                 set_password_hash(db, staff.id, credentials.hash_password(form.new.data))
-                sessions.end_all(db, staff.id, reason="password-changed", now=_now())
+                sessions.end_all(db, staff.id, reason="password-changed", now=clock.now())
                 audit.append(db, action="password:changed", staff_id=staff.id, **audit_context())
-                log_in(get_staff(db, staff.id))  # type: ignore[arg-type]
+                log_in(get_staff(db, staff.id))
                 return redirect(url_for(".account", changed=1), 303)
     status = 422 if (form.errors or error) else 200
     return render_template(
@@ -179,7 +176,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     staff = current_staff()
     if staff is not None:
         audit.append(get_db(), action="logout", staff_id=staff.id, **audit_context())
@@ -188,7 +185,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/")
-def account():  # type: ignore[no-untyped-def]
+def account():
     staff = current_staff()
     if staff is None:
         return redirect(url_for(".login"), 303)

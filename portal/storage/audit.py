@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypedDict
 
 from sqlite_utils import Database
 
@@ -40,6 +41,16 @@ GENESIS = "0" * 64
 # report only says how many more there are (the first ones name the damage).
 MAX_PROBLEMS = 100
 _TAIL_BYTES = 4096
+
+
+class Origin(TypedDict):
+    """Where a staff action came from (NEN 7513): the client address and the staff session's public id."""
+
+    source: str | None
+    session: str | None
+
+
+NO_ORIGIN = Origin(source=None, session=None)  # an action from the command line or a cron job
 
 
 class AuditNotConfigured(RuntimeError):

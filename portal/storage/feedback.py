@@ -6,10 +6,9 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from ..vocabulary import FeedbackReason, member
 from .db import immediate
 from .routing import minute
-
-REASONS = ("not_my_complaint", "too_hard", "still_worried", "want_to_see_doctor", "other")
 
 
 def record_feedback(
@@ -22,7 +21,7 @@ def record_feedback(
     reason: str | None,
     now: datetime,
 ) -> None:
-    if reason is not None and reason not in REASONS:
+    if reason is not None and member(FeedbackReason, reason) is None:
         raise ValueError(f"unknown reason {reason!r}")
     with immediate(db, durable=False):
         db.execute(

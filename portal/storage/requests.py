@@ -11,22 +11,19 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from ..vocabulary import RequestStatus
+from .audit import NO_ORIGIN, Origin
 from .audit import append as audit
 from .db import checkpoint, immediate
 from .outbox import MailOrder, enqueue
 
-KINDS = ("econsult", "appointment", "social", "callback")
-STATUSES = ("new", "in_progress", "answered", "closed")
 PERSONAL_COLUMNS = ("name", "birth_date", "phone", "email", "contact_name", "message")
-# Where a staff action came from, for the audit log: {"source": address, "session": public id}.
-Origin = Mapping[str, str | None]
 _REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no look-alikes (0/O, 1/I, 5/S, 8/B)
 
 
@@ -194,7 +191,8 @@ def inbox(db: Database, practice: str, *, kind: str | None = None, status: str |
         where.append("status = ?")
         params.append(status)
     else:
-        where.append("status != 'closed'")
+        where.append("status != ?")
+        params.append(RequestStatus.CLOSED)
     if kind:
         where.append("kind = ?")
         params.append(kind)
@@ -204,7 +202,7 @@ def inbox(db: Database, practice: str, *, kind: str | None = None, status: str |
 
 def status_counts(db: Database, practice: str) -> dict[str, int]:
     rows = db.query("SELECT status, count(*) AS n FROM requests WHERE practice = ? GROUP BY status", [practice])
-    counts = dict.fromkeys(STATUSES, 0)
+    counts: dict[str, int] = dict.fromkeys(RequestStatus, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
 
@@ -229,11 +227,17 @@ def assign(
     action = "claim" if assignee_id == staff_id else f"assign:{assignee_id}"
     with immediate(db):
         db.execute(
-            "UPDATE requests SET assigned_to = ?, status = CASE WHEN status = 'new' THEN 'in_progress' "
-            "ELSE status END WHERE id = ?",
-            [assignee_id, request.id],
+            "UPDATE requests SET assigned_to = ?, status = CASE WHEN status = ? THEN ? ELSE status END WHERE id = ?",
+            [assignee_id, RequestStatus.NEW, RequestStatus.IN_PROGRESS, request.id],
         )
-        audit(db, action=action, staff_id=staff_id, practice=request.practice, request_id=request.id, **(origin or {}))
+        audit(
+            db,
+            action=action,
+            staff_id=staff_id,
+            practice=request.practice,
+            request_id=request.id,
+            **(origin or NO_ORIGIN),
+        )
 
 
 def reply(
@@ -255,7 +259,10 @@ def reply(
         )
         if mail is not None and request.email:
             _enqueue(db, mail, request.id, f"new_message:{cursor.lastrowid}", now)
-        db.execute("UPDATE requests SET status = 'answered' WHERE id = ? AND status != 'closed'", [request.id])
+        db.execute(
+            "UPDATE requests SET status = ? WHERE id = ? AND status != ?",
+            [RequestStatus.ANSWERED, request.id, RequestStatus.CLOSED],
+        )
         audit(
             db,
             action=action,
@@ -263,7 +270,7 @@ def reply(
             practice=request.practice,
             request_id=request.id,
             now=now,
-            **(origin or {}),
+            **(origin or NO_ORIGIN),
         )
 
 
@@ -291,7 +298,9 @@ def close(
 ) -> None:
     """Close with the assistant's final disposition, stored beside the triage outcome."""
     with immediate(db):
-        db.execute("UPDATE requests SET status = 'closed', closed_at = ? WHERE id = ?", [_iso(now), request.id])
+        db.execute(
+            "UPDATE requests SET status = ?, closed_at = ? WHERE id = ?", [RequestStatus.CLOSED, _iso(now), request.id]
+        )
         db.execute(
             "UPDATE triage_runs SET final_route = ?, final_urgency = ?, disposition_at = ? WHERE id = ?",
             [route, urgency, now.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), request.run_id],
@@ -303,7 +312,7 @@ def close(
             practice=request.practice,
             request_id=request.id,
             now=now,
-            **(origin or {}),
+            **(origin or NO_ORIGIN),
         )
 
 
@@ -314,8 +323,8 @@ def purge_closed(db: Database, closed_before: datetime, now: datetime) -> int:
         ids = [
             row["id"]
             for row in db.query(
-                "SELECT id FROM requests WHERE status = 'closed' AND closed_at < ? AND purged_at IS NULL",
-                [_iso(closed_before)],
+                "SELECT id FROM requests WHERE status = ? AND closed_at < ? AND purged_at IS NULL",
+                [RequestStatus.CLOSED, _iso(closed_before)],
             )
         ]
         for request_id in ids:

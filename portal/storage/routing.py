@@ -169,7 +169,7 @@ def mark_cap_redirected(db: Database, run_id: str) -> None:
         db.execute("UPDATE triage_runs SET cap_redirected = 1 WHERE id = ?", [run_id])
 
 
-def insert_many(db: Database, columns: tuple[str, ...], rows, chunk: int = 20_000, progress=None) -> int:  # type: ignore[no-untyped-def]
+def insert_many(db: Database, columns: tuple[str, ...], rows, chunk: int = 20_000, progress=None) -> int:
     """Bulk insert synthetic routing records in one transaction (``voordeur demo --sessions``)."""
     marks = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO triage_runs ({', '.join(columns)}) VALUES ({marks})"

@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from ..vocabulary import Role, member
 from .db import immediate
-
-ROLES = ("assistant", "editor", "evaluator", "admin")
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,8 @@ def create_staff(
     password_hash: str,
     must_change_password: bool = False,
 ) -> Staff:
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if member(Role, role) is None:
+        raise ValueError(f"role must be one of {', '.join(Role)}")
     with immediate(db):
         cursor = db.execute(
             "INSERT INTO staff (email, name, role, password_hash, must_change_password, created_at) "
@@ -74,6 +73,7 @@ def create_staff(
             ],
         )
         staff_id = cursor.lastrowid
+        assert staff_id is not None
         for practice in practices:
             db.execute("INSERT INTO staff_practices (staff_id, practice) VALUES (?, ?)", [staff_id, practice])
     staff = get_staff(db, staff_id)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
+from ..vocabulary import RequestKind
 from .db import immediate
 
 _MINUTES = "CAST(min(120, max(0, round((julianday(finished_at) - julianday(started_at)) * 1440))) AS INTEGER)"
@@ -218,9 +219,9 @@ def econsult_answers(db: Database, practices: Sequence[str], start: date, end: d
         db.query(
             "SELECT r.created_at, r.due_at, min(m.created_at) AS first_reply FROM requests r "
             "LEFT JOIN request_messages m ON m.request_id = r.id "
-            f"WHERE r.kind = 'econsult' AND r.practice IN ({marks}) AND substr(r.created_at, 1, 10) BETWEEN ? AND ? "
+            f"WHERE r.kind = ? AND r.practice IN ({marks}) AND substr(r.created_at, 1, 10) BETWEEN ? AND ? "
             "GROUP BY r.id",
-            [*practices, start.isoformat(), end.isoformat()],
+            [RequestKind.ECONSULT, *practices, start.isoformat(), end.isoformat()],
         )
     )
 

@@ -1,16 +1,33 @@
 """Semantic checks: everything the JSON Schema cannot say.
 
-Each check returns every problem it finds, not just the first, so an editor
-fixes a file in one pass. Patient-safety rules live here: red flags never lead
-to self-care, raising urgency never lowers it, every outcome has a scenario.
+Every check is a rule with an id (``RULES``, documented in
+docs/authoring/triage-trees.md and cited by the hazard log and the tests):
+
+* **integrity** (``I-…``): every reference names a node of the right kind, no
+  dead ends, no loops, every node can be reached;
+* **safety** (``S-…``): red flags, urgency order, 112 signs, raising, young
+  babies, safety nets — the linter's controls in the hazard log;
+* **policy** (``P-…``): house rules, such as fields that go together;
+* **coverage** (``C-…``): cases, translations, keywords.
+
+Only integrity holds anything back, and only what it must: the rules that follow
+paths (red flags and their order, the cases) cannot run on a graph with a missing
+node, a dead end or a loop, so they wait for those rules (``Rule.stops``). Every
+other rule always runs and reports on its own, so a policy slip never hides a
+red-flag error; and each rule reports every problem it finds, not just the first,
+so an editor fixes a file in one pass.
+
+``python -m portal.triage.checks`` prints the rule table kept in the authoring guide.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from pathlib import Path
 
-from .cases import covered_outcomes, prelude_probe_tree, run_cases
+from .cases import CaseResult, covered_outcomes, prelude_probe_tree, run_cases
+from .graph import STEPS, Via, edges, entries, reachable, successors
 from .model import (
     AGE_BANDS,
     EMERGENCY_SCREEN,
@@ -20,6 +37,7 @@ from .model import (
     ROUTE_URGENCIES,
     SEXES,
     WHO_FOR,
+    Answer,
     Outcome,
     Prelude,
     Question,
@@ -28,285 +46,363 @@ from .model import (
     Tree,
     Urgency,
 )
-from .problems import Problem, Severity
+from .problems import Problem, Rule, RuleKind, Severity
 
 #: Page ids the portal uses in URLs next to question ids.
 RESERVED_PAGE_IDS = ("emergency", "profile", "risk", "uitkomst", "verzoek")
 RED_FLAG_ROUTES = frozenset({Route.EMERGENCY, Route.URGENT, Route.APPOINTMENT})
 PROFILE_VOCABULARY = {"who_for": WHO_FOR, "age_band": AGE_BANDS, "sex": SEXES}
 
+TreeRule = Callable[[Tree], Iterable[Problem]]
+OutcomeRule = Callable[[Tree, Outcome], Iterable[Problem]]
+
+# --- the registry -------------------------------------------------------------
+
+#: Every rule by id, in the order the authoring guide lists them.
+RULES: dict[str, Rule] = {}
+
+
+def _rule(
+    rule_id: str,
+    summary: str,
+    severity: Severity = Severity.ERROR,
+    *,
+    stops: bool = False,
+    follows_paths: bool = False,
+) -> Rule:
+    """Register a rule once; a second rule with the same id is a programming error."""
+    assert rule_id not in RULES, rule_id
+    RULES[rule_id] = Rule(rule_id, summary, severity, stops, follows_paths)
+    return RULES[rule_id]
+
+
+START_MISSING = _rule("I-start-missing", "A tree names its first question in `start`.", stops=True)
+UNKNOWN_NODE = _rule(
+    "I-unknown-node",
+    "Every reference (`start`, `next`, `skip_to`, `raise_to`, `outside_audience`, an emergency sign's `next`, "
+    "an emergency-screen answer) names a node of the file.",
+    stops=True,
+)
+DEAD_END = _rule("I-dead-end", "Every answer of a tree question has `next`.", stops=True)
+WHEN_AND_SKIP_TO = _rule(
+    "I-when-and-skip-to",
+    "A question with `when` has `skip_to`, where everyone else goes, and only such a question.",
+    stops=True,
+)
+NOT_AN_OUTCOME = _rule(
+    "I-not-an-outcome",
+    "`raise_to`, an emergency sign and an answer of the prelude's emergency screen lead to an outcome, not a question.",
+    stops=True,
+)
+UNREACHABLE = _rule(
+    "I-unreachable",
+    "Every node can be reached from `start`, `outside_audience` or an emergency sign.",
+    follows_paths=True,
+)
+LOOP = _rule(
+    "I-loop",
+    "No path comes back to a question it has passed: every path ends in an outcome.",
+    stops=True,
+    follows_paths=True,
+)
+PRELUDE_QUESTION = _rule(
+    "I-prelude-question",
+    "The prelude defines the emergency screen, the profile questions and the risk questions; "
+    "nothing else in the prelude is checked without them.",
+    stops=True,
+)
+
+EMERGENCY_SCREEN_TARGET = _rule(
+    "S-emergency-screen-target",
+    "Every alarm answer on the emergency screen (the prelude's, and a tree's `emergency_signs`) leads straight "
+    "to 112 or call-now (U1, U2).",
+)
+ASK_112_FIRST = _rule(
+    "S-112-on-first-screen",
+    "No tree question leads to 112: such a sign is one of the tree's `emergency_signs`, on the first screen.",
+)
+RED_FLAG_URGENT = _rule(
+    "S-red-flag-urgent",
+    "Every outcome a red-flag answer can end in is U1–U3 on the emergency, urgent or appointment route.",
+    follows_paths=True,
+)
+RED_FLAG_ORDER = _rule(
+    "S-red-flag-order", "On the main path, no red flag is asked after a less urgent one.", follows_paths=True
+)
+RED_FLAG_CASE = _rule(
+    "S-red-flag-case",
+    "Every red flag, each emergency sign included, has a passing case that chooses it.",
+    follows_paths=True,
+)
+SAFETY_NET = _rule("S-safety-net", "Every outcome except 112 has a `safety_net`.")
+RAISE_MORE_URGENT = _rule("S-raise-more-urgent", "`raise_to` leads to a more urgent outcome.")
+BABY_SELF_CARE = _rule("S-baby-self-care", "A self-care outcome that a baby under 3 months can reach has `raise_to`.")
+REVIEW_DUE = _rule("S-review-due", "The `review_due` date has not passed.", Severity.WARNING)
+
+AUDIENCE_PAIR = _rule("P-audience-pair", "`audience` and `outside_audience` go together.")
+CATCH_ALL_AUDIENCE = _rule("P-catch-all-audience", "The catch-all tree is for everyone: it has no `audience`.")
+RESERVED_ID = _rule("P-reserved-id", "A tree does not use the prelude's question ids or the ids in the portal's URLs.")
+DUPLICATE_ANSWER = _rule("P-duplicate-answer", "The answers of a question have different values.")
+RAISES_URGENCY_IN_TREE = _rule(
+    "P-raises-urgency-in-tree", "`raises_urgency` is for the prelude's risk questions, not for a tree."
+)
+SIGN_VALUE = _rule(
+    "P-emergency-sign-value", "An emergency sign's value is not already an answer of the shared emergency screen."
+)
+SIGN_RED_FLAG = _rule("P-emergency-sign-red-flag", "An emergency sign is marked `red_flag: true`.")
+SIGN_WHEN = _rule("P-emergency-sign-when", "An emergency sign has no `when`: the profile is not known yet.")
+ROUTE_URGENCY = _rule("P-route-urgency", "An outcome's urgency is one its route allows (the table above).")
+APPOINTMENT_DETAILS = _rule("P-appointment-details", "`appointment` goes with, and only with, the appointment route.")
+SOCIAL_SERVICE = _rule("P-social-service", "`social_service` goes with, and only with, the social_domain route.")
+SELF_CARE_PAGE = _rule("P-self-care-page", "`self_care_page` belongs to the self_care route.")
+RAISE_ONCE = _rule("P-raise-once", "An outcome raises at most once: its `raise_to` outcome has no `raise_to`.")
+SCREEN_NONE_ANSWER = _rule("P-screen-none-answer", "The emergency screen has a 'none of these' answer without `next`.")
+PRELUDE_RAISE = _rule(
+    "P-prelude-raise", "An outcome of the prelude has no `raise_to`: the emergency screen ends the triage at once."
+)
+PRELUDE_ANSWER_NEXT = _rule("P-prelude-answer-next", "Answers to the profile and risk questions have no `next`.")
+PROFILE_VALUES = _rule(
+    "P-profile-values", "The profile questions offer exactly the values the portal knows (who for, age band, sex)."
+)
+
+CASE_FAILS = _rule("C-case-fails", "Every case reaches the outcome, route and urgency it expects.", follows_paths=True)
+OUTCOME_WITHOUT_CASE = _rule(
+    "C-outcome-without-case", "Every outcome is reached by at least one passing case.", follows_paths=True
+)
+TRANSLATION_POINTS = _rule("C-translation-points", "`advice` and `safety_net` have as many Dutch as English points.")
+KEYWORDS = _rule("C-keywords", "A tree has search keywords in Dutch and in English.", Severity.WARNING)
+
+
+# --- entry points -------------------------------------------------------------
+
 
 def check_tree(tree: Tree, today: date) -> list[Problem]:
-    """All problems of a tree that has passed the schema."""
-    problems = list(_references(tree))
-    if problems:
-        # Reachability, cycles and cases would only repeat broken references.
-        return problems
-    problems += _reachability(tree)
-    problems += _cycles(tree)
-    problems += _outcome_rules(tree, tree.outcomes())
-    problems += _red_flags(tree)
-    problems += _red_flag_order(tree)
-    problems += _texts(tree)
-    problems += _case_results(tree)
+    """All problems of a tree that has passed the schema.
+
+    The rules that follow paths go in stages: references first (no path can be
+    followed through a node that does not exist), then the graph's shape (a
+    loop never ends), then red flags and cases. Every other rule looks at one
+    node or field at a time and runs whatever else is wrong.
+    """
+    problems = _run(REFERENCE_RULES, tree)
+    for stage in (SHAPE_RULES, PATH_RULES):
+        if _stops(problems):
+            break
+        problems += _run(stage, tree)
+    problems += _run(NODE_RULES, tree)
+    problems += _outcome_problems(tree, tree.outcomes())
     problems += _review(tree.path, tree.lines.get("start", 1), tree.review_due, today)
     return sorted(problems)
 
 
 def check_prelude(prelude: Prelude, today: date) -> list[Problem]:
     """The prelude: required questions, a safe emergency screen, covered outcomes."""
-    problems: list[Problem] = []
-    path = prelude.path
-    for question_id in PRELUDE_QUESTIONS:
-        node = prelude.nodes.get(question_id)
-        if not isinstance(node, Question):
-            problems.append(Problem(path, 1, f"the prelude must define the question '{question_id}'"))
+    problems = list(_prelude_questions(prelude))
     if problems:
         return problems
-    screen = prelude.emergency_screen
-    if not any(a.next is None for a in screen.answers):
-        problems.append(
-            Problem(path, screen.line, "the emergency screen needs a 'none of these' answer without 'next'")
-        )
-    for answer in screen.answers:
-        if answer.next is None:
-            continue
-        target = prelude.nodes.get(answer.next)
-        if not isinstance(target, Outcome):
-            problems.append(Problem(path, answer.line, f"'{answer.next}' is not an outcome of the prelude"))
-        elif target.route not in (Route.EMERGENCY, Route.URGENT):
-            problems.append(Problem(path, answer.line, "an emergency-screen answer may only lead to 112 or call-now"))
-    for question_id in (*PROFILE_QUESTIONS, *RISK_QUESTIONS):
-        question = prelude.question(question_id)
-        for answer in question.answers:
-            if answer.next:
-                problems.append(Problem(path, answer.line, f"answers to '{question_id}' cannot have 'next'"))
-    for question_id, allowed in PROFILE_VOCABULARY.items():
-        values = {a.value for a in prelude.question(question_id).answers}
-        if values != set(allowed):
-            problems.append(
-                Problem(
-                    path,
-                    prelude.question(question_id).line,
-                    f"'{question_id}' must offer exactly {', '.join(allowed)}",
-                )
-            )
-    outcomes = tuple(n for n in prelude.nodes.values() if isinstance(n, Outcome))
-    problems += _outcome_rules(prelude_probe_tree(prelude), outcomes)
     probe = prelude_probe_tree(prelude)
-    results = run_cases(probe)
-    problems += [Problem(path, r.case.line, f"case '{r.case.name}': {r.problem}") for r in results if not r.passed]
-    covered = covered_outcomes(results)
+    outcomes = tuple(n for n in prelude.nodes.values() if isinstance(n, Outcome))
+    problems = list(_screen_outcomes(prelude))
+    if not _stops(problems):
+        flags = [(EMERGENCY_SCREEN, a) for a in prelude.emergency_screen.answers if a.next]
+        problems += _case_problems(probe, outcomes, flags, prelude=True)
     problems += [
-        Problem(path, o.line, f"outcome '{o.id}' is not covered by any case") for o in outcomes if o.id not in covered
+        *_screen_none_answer(prelude),
+        *_screen_targets(prelude),
+        *_prelude_raises(prelude.path, outcomes),
+        *_prelude_answer_next(prelude),
+        *_profile_values(prelude),
     ]
-    for answer in screen.answers:
-        if answer.next and not any(c.answers.get(EMERGENCY_SCREEN) == answer.value for c in prelude.cases):
-            problems.append(Problem(path, answer.line, f"red flag '{answer.value}' has no case"))
-    problems += _review(path, 1, prelude.review_due, today)
+    problems += _outcome_problems(probe, outcomes)
+    problems += _review(prelude.path, 1, prelude.review_due, today)
     return sorted(problems)
 
 
-def _references(tree: Tree) -> Iterator[Problem]:
-    path = tree.path
-    nodes = tree.nodes
+def _stops(problems: Iterable[Problem]) -> bool:
+    """Whether a problem found means the rules that follow paths cannot run (see ``Rule.stops``)."""
+    return any(RULES[p.rule].stops for p in problems if p.rule)
+
+
+def _run(rules: Iterable[TreeRule], tree: Tree) -> list[Problem]:
+    return [problem for rule in rules for problem in rule(tree)]
+
+
+def _outcome_problems(tree: Tree, outcomes: Iterable[Outcome]) -> list[Problem]:
+    return [problem for outcome in outcomes for rule in OUTCOME_RULES for problem in rule(tree, outcome)]
+
+
+# --- integrity: references ----------------------------------------------------
+
+
+def _start_missing(tree: Tree) -> Iterator[Problem]:
     if not tree.start:
-        yield Problem(path, 1, "'start' is required: the id of the first question")
-    elif tree.start not in nodes:
-        yield Problem(path, tree.lines["start"], f"'start' names '{tree.start}', which is not a node")
-    if (tree.audience is None) != (tree.outside_audience is None):
-        yield Problem(path, tree.lines["audience"], "'audience' and 'outside_audience' go together")
+        yield START_MISSING.problem(tree.path, 1, "'start' is required: the id of the first question")
+
+
+def _unknown_nodes(tree: Tree) -> Iterator[Problem]:
+    """Each reference, with the line of the field that makes it."""
+    path, nodes = tree.path, tree.nodes
+    if tree.start and tree.start not in nodes:
+        yield UNKNOWN_NODE.problem(path, tree.lines["start"], f"'start' names '{tree.start}', which is not a node")
     if tree.outside_audience and tree.outside_audience not in nodes:
-        yield Problem(path, tree.lines["audience"], f"'{tree.outside_audience}' is not a node")
+        yield UNKNOWN_NODE.problem(path, tree.lines["audience"], f"'{tree.outside_audience}' is not a node")
     for question in tree.questions():
-        values = [a.value for a in question.answers]
-        for value in {v for v in values if values.count(v) > 1}:
-            yield Problem(path, question.line, f"'{question.id}' has the answer '{value}' twice")
-        if (question.when is None) != (question.skip_to is None):
-            yield Problem(path, question.line, f"'{question.id}': 'when' and 'skip_to' go together")
         if question.skip_to and question.skip_to not in nodes:
-            yield Problem(path, question.line, f"'{question.id}' skips to unknown node '{question.skip_to}'")
+            yield UNKNOWN_NODE.problem(
+                path, question.line, f"'{question.id}' skips to unknown node '{question.skip_to}'"
+            )
         for answer in question.answers:
-            if answer.next is None:
-                yield Problem(path, answer.line, f"dead end: answer '{answer.value}' of '{question.id}' has no 'next'")
-            elif answer.next not in nodes:
-                yield Problem(path, answer.line, f"answer '{answer.value}' leads to unknown node '{answer.next}'")
-            if answer.raises_urgency:
-                yield Problem(path, answer.line, "'raises_urgency' belongs in the prelude, not in a tree")
+            if answer.next and answer.next not in nodes:
+                yield UNKNOWN_NODE.problem(
+                    path, answer.line, f"answer '{answer.value}' leads to unknown node '{answer.next}'"
+                )
     for outcome in tree.outcomes():
         if outcome.raise_to and outcome.raise_to not in nodes:
-            yield Problem(path, outcome.line, f"'{outcome.id}' raises to unknown node '{outcome.raise_to}'")
-    yield from _emergency_signs(tree)
-    yield from _late_112(tree)
-    if tree.catch_all and tree.audience is not None:
-        yield Problem(path, tree.lines["audience"], "the catch-all tree is for everyone: it cannot have an 'audience'")
-    for node_id in PRELUDE_QUESTIONS:
-        if node_id in nodes:
-            yield Problem(path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved for the prelude")
-    for node_id in RESERVED_PAGE_IDS:
-        if node_id in nodes:
-            yield Problem(path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved: it is part of the portal's URLs")
+            yield UNKNOWN_NODE.problem(
+                path, outcome.line, f"'{outcome.id}' raises to unknown node '{outcome.raise_to}'"
+            )
+    for sign in tree.emergency_signs:
+        if sign.next and sign.next not in nodes:
+            yield UNKNOWN_NODE.problem(
+                path, sign.line, f"emergency sign '{sign.value}' leads to unknown node '{sign.next}'"
+            )
 
 
-def _late_112(tree: Tree) -> Iterator[Problem]:
-    """A 112 sign asked after the profile page costs the patient two extra screens: ask it first."""
+def _dead_ends(tree: Tree) -> Iterator[Problem]:
     for question in tree.questions():
         for answer in question.answers:
-            target = tree.nodes.get(answer.next or "")
-            if isinstance(target, Outcome) and target.route is Route.EMERGENCY:
-                yield Problem(
-                    tree.path,
-                    answer.line,
-                    f"'{question.id}={answer.value}' leads to 112 after the profile page: "
-                    "make it one of the tree's 'emergency_signs' so it is on the first screen",
+            if answer.next is None:
+                yield DEAD_END.problem(
+                    tree.path, answer.line, f"dead end: answer '{answer.value}' of '{question.id}' has no 'next'"
                 )
 
 
-def _emergency_signs(tree: Tree) -> Iterator[Problem]:
-    """A complaint's own alarm signs stop the triage on the first screen, so they may only lead to U1/U2."""
-    shared = {a.value for a in tree.prelude.emergency_screen.answers}
+def _when_and_skip_to(tree: Tree) -> Iterator[Problem]:
+    """A question with ``when`` but no ``skip_to`` leaves everyone it is not for with nowhere to go."""
+    for question in tree.questions():
+        if (question.when is None) != (question.skip_to is None):
+            yield WHEN_AND_SKIP_TO.problem(
+                tree.path, question.line, f"'{question.id}': 'when' and 'skip_to' go together"
+            )
+
+
+def _outcome_targets(tree: Tree) -> Iterator[Problem]:
+    """The engine shows a ``raise_to`` or emergency-sign target as the outcome: a question there breaks the walk.
+
+    An unknown target is ``I-unknown-node``'s, so only existing questions are reported here.
+    """
+    for outcome in tree.outcomes():
+        if isinstance(tree.nodes.get(outcome.raise_to or ""), Question):
+            yield NOT_AN_OUTCOME.problem(tree.path, outcome.line, f"'{outcome.id}' must raise to an outcome")
     for sign in tree.emergency_signs:
-        where = (tree.path, sign.line)
-        if sign.value in shared:
-            yield Problem(*where, f"emergency sign '{sign.value}' is already an answer of the shared emergency screen")
-        if not sign.red_flag:
-            yield Problem(*where, f"emergency sign '{sign.value}' must be marked red_flag: true")
-        if sign.when is not None:
-            yield Problem(*where, f"emergency sign '{sign.value}' cannot have 'when': the profile is not known yet")
-        target = tree.nodes.get(sign.next or "")
-        if sign.next is None:
-            yield Problem(*where, f"emergency sign '{sign.value}' needs 'next': a 112 or call-now outcome")
-        elif target is None:
-            yield Problem(*where, f"emergency sign '{sign.value}' leads to unknown node '{sign.next}'")
-        elif not isinstance(target, Outcome) or target.urgency not in (Urgency.U1, Urgency.U2) or target.raise_to:
-            yield Problem(*where, f"emergency sign '{sign.value}' must lead straight to a U1 or U2 outcome")
+        if isinstance(tree.nodes.get(sign.next or ""), Question):
+            yield NOT_AN_OUTCOME.problem(
+                tree.path, sign.line, f"emergency sign '{sign.value}' must lead straight to a U1 or U2 outcome"
+            )
 
 
-def _edges(tree: Tree, node_id: str) -> list[str]:
-    node = tree.nodes[node_id]
-    if isinstance(node, Outcome):
-        return [node.raise_to] if node.raise_to else []
-    targets = [a.next for a in node.answers if a.next]
-    return [*targets, node.skip_to] if node.skip_to else targets
+# --- integrity: the graph's shape ----------------------------------------------
 
 
-def _reachability(tree: Tree) -> Iterator[Problem]:
-    seen: set[str] = set()
-    todo = [tree.start] + ([tree.outside_audience] if tree.outside_audience else [])
-    todo += [sign.next for sign in tree.emergency_signs if sign.next]
-    while todo:
-        node_id = todo.pop()
-        if node_id in seen:
-            continue
-        seen.add(node_id)
-        todo.extend(_edges(tree, node_id))
+def _unreachable(tree: Tree) -> Iterator[Problem]:
+    seen = reachable(tree, entries(tree))
     for node_id in tree.nodes:
         if node_id not in seen:
-            yield Problem(tree.path, tree.lines.get(node_id, 1), f"'{node_id}' cannot be reached from 'start'")
+            yield UNREACHABLE.problem(
+                tree.path, tree.lines.get(node_id, 1), f"'{node_id}' cannot be reached from 'start'"
+            )
 
 
-def _cycles(tree: Tree) -> Iterator[Problem]:
-    """Depth-first search over question edges; a back edge is a loop."""
+def _loops(tree: Tree) -> Iterator[Problem]:
+    """Depth-first search over the steps a patient takes; a back edge is a loop.
+
+    Raises are left out: the engine raises once, at the end, and never raises a
+    raised outcome (``S-raise-more-urgent`` and ``P-raise-once`` cover them).
+    """
     state: dict[str, int] = {}  # 1 = on the stack, 2 = done
 
     def visit(node_id: str) -> str | None:
         state[node_id] = 1
-        node = tree.nodes[node_id]
-        if isinstance(node, Question):
-            targets = [a.next for a in node.answers if a.next]
-            targets += [node.skip_to] if node.skip_to else []
-            for target in targets:
-                if state.get(target) == 1:
-                    return node_id
-                if target not in state and (found := visit(target)):
-                    return found
+        for target in successors(tree.nodes[node_id], STEPS):
+            if state.get(target) == 1:
+                return node_id
+            if target not in state and (found := visit(target)):
+                return found
         state[node_id] = 2
         return None
 
     for node_id in tree.nodes:
         if node_id not in state and (looping := visit(node_id)):
-            yield Problem(tree.path, tree.lines.get(looping, 1), f"'{looping}' is part of a loop")
+            yield LOOP.problem(tree.path, tree.lines.get(looping, 1), f"'{looping}' is part of a loop")
 
 
-def _outcome_rules(tree: Tree, outcomes: tuple[Outcome, ...]) -> Iterator[Problem]:
-    path = tree.path
-    for outcome in outcomes:
-        where = (path, outcome.line)
-        if outcome.urgency not in ROUTE_URGENCIES[outcome.route]:
-            allowed = ", ".join(sorted(ROUTE_URGENCIES[outcome.route]))
-            yield Problem(*where, f"'{outcome.id}': route {outcome.route} needs urgency {allowed}")
-        if outcome.route is not Route.EMERGENCY and outcome.safety_net is None:
-            yield Problem(*where, f"'{outcome.id}' has no safety_net: say when to call the practice after all")
-        if (outcome.route is Route.APPOINTMENT) != (outcome.appointment is not None):
-            yield Problem(
-                *where,
-                f"'{outcome.id}': 'appointment' details go with, and only with, the appointment route",
+# --- safety -------------------------------------------------------------------
+
+
+def _sign_targets(tree: Tree) -> Iterator[Problem]:
+    """A complaint's own alarm signs stop the triage on the first screen, so they may only lead to U1/U2."""
+    for sign in tree.emergency_signs:
+        where = (tree.path, sign.line)
+        target = tree.nodes.get(sign.next or "")
+        if sign.next is None:
+            yield EMERGENCY_SCREEN_TARGET.problem(
+                *where, f"emergency sign '{sign.value}' needs 'next': a 112 or call-now outcome"
             )
-        if (outcome.route is Route.SOCIAL_DOMAIN) != (outcome.social_service is not None):
-            yield Problem(
-                *where,
-                f"'{outcome.id}': 'social_service' goes with, and only with, the social_domain route",
+        elif isinstance(target, Outcome) and (target.urgency not in (Urgency.U1, Urgency.U2) or target.raise_to):
+            yield EMERGENCY_SCREEN_TARGET.problem(
+                *where, f"emergency sign '{sign.value}' must lead straight to a U1 or U2 outcome"
             )
-        if outcome.route is Route.SELF_CARE and not outcome.raise_to and _babies_allowed(tree):
-            yield Problem(
-                *where,
-                f"'{outcome.id}': a baby under 3 months can end in self-care here; "
-                "add 'raise_to' (the young-baby answer raises it) or an 'audience' without babies",
-            )
-        if outcome.self_care_page and outcome.route is not Route.SELF_CARE:
-            yield Problem(*where, f"'{outcome.id}': 'self_care_page' belongs to the self_care route")
-        if outcome.raise_to:
-            target = tree.nodes.get(outcome.raise_to)
-            if not isinstance(target, Outcome):
-                yield Problem(*where, f"'{outcome.id}' must raise to an outcome")
-            elif target.urgency.rank >= outcome.urgency.rank:
-                yield Problem(*where, f"'{outcome.id}' raises to '{target.id}', which is not more urgent")
-            elif target.raise_to:
-                yield Problem(*where, f"'{outcome.id}' raises to '{target.id}', which raises again: raise once")
 
 
-def _babies_allowed(tree: Tree) -> bool:
-    ages = tree.audience.age_bands if tree.audience else None
-    return ages is None or "baby_0_3m" in ages
+def _late_112(tree: Tree) -> Iterator[Problem]:
+    """A 112 sign asked after the profile page costs the patient two extra screens: ask it first."""
+    for question in tree.questions():
+        for edge in edges(question):
+            target = tree.nodes.get(edge.target)
+            if edge.answer and isinstance(target, Outcome) and target.route is Route.EMERGENCY:
+                yield ASK_112_FIRST.problem(
+                    tree.path,
+                    edge.answer.line,
+                    f"'{question.id}={edge.answer.value}' leads to 112 after the profile page: "
+                    "make it one of the tree's 'emergency_signs' so it is on the first screen",
+                )
 
 
-def _outcomes_from(tree: Tree, node_id: str) -> set[str]:
-    """Every outcome reachable from a node (raise targets included)."""
-    found: set[str] = set()
-    seen: set[str] = set()
-    todo = [node_id]
-    while todo:
-        current = todo.pop()
-        if current in seen or current not in tree.nodes:
-            continue
-        seen.add(current)
-        if isinstance(tree.nodes[current], Outcome):
-            found.add(current)
-        todo.extend(_edges(tree, current))
-    return found
+def _outcomes_from(tree: Tree, node_id: str) -> list[Outcome]:
+    """Every outcome reachable from a node, raise targets included, sorted by id."""
+    nodes = [tree.nodes[found] for found in sorted(reachable(tree, [node_id]))]
+    return [node for node in nodes if isinstance(node, Outcome)]
+
+
+def _red_flag_answers(question: Question) -> Iterator[Answer]:
+    """The red-flag answers of a question that lead somewhere."""
+    for edge in edges(question):
+        if edge.answer and edge.answer.red_flag:
+            yield edge.answer
 
 
 def _red_flags(tree: Tree) -> Iterator[Problem]:
     """A red-flag answer must never end in self-care, an e-consult or the social domain."""
     for question in tree.questions():
-        for answer in question.answers:
-            if not (answer.red_flag and answer.next):
-                continue
-            for outcome_id in sorted(_outcomes_from(tree, answer.next)):
-                outcome = tree.nodes[outcome_id]
-                assert isinstance(outcome, Outcome)
+        for answer in _red_flag_answers(question):
+            for outcome in _outcomes_from(tree, answer.next or ""):
                 if outcome.route not in RED_FLAG_ROUTES or outcome.urgency.rank > Urgency.U3.rank:
-                    yield Problem(
+                    yield RED_FLAG_URGENT.problem(
                         tree.path,
                         answer.line,
-                        f"red flag '{question.id}={answer.value}' can end in '{outcome_id}' "
+                        f"red flag '{question.id}={answer.value}' can end in '{outcome.id}' "
                         f"({outcome.route}, {outcome.urgency}); red flags need U1–U3",
                     )
 
 
 def _most_urgent_after(tree: Tree, node_id: str) -> Urgency:
-    outcomes = [tree.nodes[o] for o in _outcomes_from(tree, node_id)]
-    return min((o.urgency for o in outcomes if isinstance(o, Outcome)), key=lambda u: u.rank)
+    return min((o.urgency for o in _outcomes_from(tree, node_id)), key=lambda u: u.rank)
+
+
+def _calm_step(question: Question) -> str | None:
+    """Where the main path goes from a question: the first answer that is not a red flag, else ``skip_to``."""
+    calm = next((e for e in edges(question) if e.via is Via.ANSWER and e.answer and not e.answer.red_flag), None)
+    return calm.target if calm else question.skip_to
 
 
 def _red_flag_order(tree: Tree) -> Iterator[Problem]:
@@ -320,12 +416,12 @@ def _red_flag_order(tree: Tree) -> Iterator[Problem]:
     earlier: list[tuple[Question, Urgency]] = []
     while node_id and node_id not in seen and isinstance(question := tree.nodes.get(node_id), Question):
         seen.add(node_id)
-        flags = [a for a in question.answers if a.red_flag and a.next]
+        flags = list(_red_flag_answers(question))
         if flags:
-            urgency = min((_most_urgent_after(tree, a.next) for a in flags if a.next), key=lambda u: u.rank)
+            urgency = min((_most_urgent_after(tree, a.next or "") for a in flags), key=lambda u: u.rank)
             for before, before_urgency in earlier:
                 if urgency.rank < before_urgency.rank:
-                    yield Problem(
+                    yield RED_FLAG_ORDER.problem(
                         tree.path,
                         question.line,
                         f"red flag '{question.id}' ({urgency}) is asked after '{before.id}' ({before_urgency}): "
@@ -333,47 +429,331 @@ def _red_flag_order(tree: Tree) -> Iterator[Problem]:
                     )
                     break
             earlier.append((question, urgency))
-        calm = next((a for a in question.answers if not a.red_flag and a.next), None)
-        node_id = calm.next if calm else question.skip_to
+        node_id = _calm_step(question)
 
 
-def _texts(tree: Tree) -> Iterator[Problem]:
+def _safety_net(tree: Tree, outcome: Outcome) -> Iterator[Problem]:
+    if outcome.route is not Route.EMERGENCY and outcome.safety_net is None:
+        yield SAFETY_NET.problem(
+            tree.path, outcome.line, f"'{outcome.id}' has no safety_net: say when to call the practice after all"
+        )
+
+
+def _raise_more_urgent(tree: Tree, outcome: Outcome) -> Iterator[Problem]:
+    target = tree.nodes.get(outcome.raise_to or "")
+    if isinstance(target, Outcome) and target.urgency.rank >= outcome.urgency.rank:
+        yield RAISE_MORE_URGENT.problem(
+            tree.path, outcome.line, f"'{outcome.id}' raises to '{target.id}', which is not more urgent"
+        )
+
+
+def _babies_allowed(tree: Tree) -> bool:
+    ages = tree.audience.age_bands if tree.audience else None
+    return ages is None or "baby_0_3m" in ages
+
+
+def _baby_self_care(tree: Tree, outcome: Outcome) -> Iterator[Problem]:
+    if outcome.route is Route.SELF_CARE and not outcome.raise_to and _babies_allowed(tree):
+        yield BABY_SELF_CARE.problem(
+            tree.path,
+            outcome.line,
+            f"'{outcome.id}': a baby under 3 months can end in self-care here; "
+            "add 'raise_to' (the young-baby answer raises it) or an 'audience' without babies",
+        )
+
+
+def _review(path: Path, line: int, due: date, today: date) -> list[Problem]:
+    if due < today:
+        return [REVIEW_DUE.problem(path, line, f"review was due on {due.isoformat()}")]
+    return []
+
+
+# --- policy -------------------------------------------------------------------
+
+
+def _audience_pair(tree: Tree) -> Iterator[Problem]:
+    if (tree.audience is None) != (tree.outside_audience is None):
+        yield AUDIENCE_PAIR.problem(tree.path, tree.lines["audience"], "'audience' and 'outside_audience' go together")
+
+
+def _catch_all_audience(tree: Tree) -> Iterator[Problem]:
+    if tree.catch_all and tree.audience is not None:
+        yield CATCH_ALL_AUDIENCE.problem(
+            tree.path, tree.lines["audience"], "the catch-all tree is for everyone: it cannot have an 'audience'"
+        )
+
+
+def _reserved_ids(tree: Tree) -> Iterator[Problem]:
+    for node_id in PRELUDE_QUESTIONS:
+        if node_id in tree.nodes:
+            yield RESERVED_ID.problem(tree.path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved for the prelude")
+    for node_id in RESERVED_PAGE_IDS:
+        if node_id in tree.nodes:
+            yield RESERVED_ID.problem(
+                tree.path, tree.lines.get(node_id, 1), f"'{node_id}' is reserved: it is part of the portal's URLs"
+            )
+
+
+def _duplicate_answers(tree: Tree) -> Iterator[Problem]:
+    for question in tree.questions():
+        values = [a.value for a in question.answers]
+        for value in {v for v in values if values.count(v) > 1}:
+            yield DUPLICATE_ANSWER.problem(tree.path, question.line, f"'{question.id}' has the answer '{value}' twice")
+
+
+def _raises_urgency_in_tree(tree: Tree) -> Iterator[Problem]:
+    for question in tree.questions():
+        for answer in question.answers:
+            if answer.raises_urgency:
+                yield RAISES_URGENCY_IN_TREE.problem(
+                    tree.path, answer.line, "'raises_urgency' belongs in the prelude, not in a tree"
+                )
+
+
+def _sign_fields(tree: Tree) -> Iterator[Problem]:
+    """How a tree's own alarm sign is written; where it leads is ``_sign_targets``."""
+    shared = {a.value for a in tree.prelude.emergency_screen.answers}
+    for sign in tree.emergency_signs:
+        where = (tree.path, sign.line)
+        if sign.value in shared:
+            yield SIGN_VALUE.problem(
+                *where, f"emergency sign '{sign.value}' is already an answer of the shared emergency screen"
+            )
+        if not sign.red_flag:
+            yield SIGN_RED_FLAG.problem(*where, f"emergency sign '{sign.value}' must be marked red_flag: true")
+        if sign.when is not None:
+            yield SIGN_WHEN.problem(
+                *where, f"emergency sign '{sign.value}' cannot have 'when': the profile is not known yet"
+            )
+
+
+def _route_urgency(tree: Tree, outcome: Outcome) -> Iterator[Problem]:
+    if outcome.urgency not in ROUTE_URGENCIES[outcome.route]:
+        allowed = ", ".join(sorted(ROUTE_URGENCIES[outcome.route]))
+        yield ROUTE_URGENCY.problem(
+            tree.path, outcome.line, f"'{outcome.id}': route {outcome.route} needs urgency {allowed}"
+        )
+
+
+def _route_fields(tree: Tree, outcome: Outcome) -> Iterator[Problem]:
+    """Details that only one route shows, so they are wrong (and unseen) on any other."""
+    where = (tree.path, outcome.line)
+    if (outcome.route is Route.APPOINTMENT) != (outcome.appointment is not None):
+        yield APPOINTMENT_DETAILS.problem(
+            *where, f"'{outcome.id}': 'appointment' details go with, and only with, the appointment route"
+        )
+    if (outcome.route is Route.SOCIAL_DOMAIN) != (outcome.social_service is not None):
+        yield SOCIAL_SERVICE.problem(
+            *where, f"'{outcome.id}': 'social_service' goes with, and only with, the social_domain route"
+        )
+    if outcome.self_care_page and outcome.route is not Route.SELF_CARE:
+        yield SELF_CARE_PAGE.problem(*where, f"'{outcome.id}': 'self_care_page' belongs to the self_care route")
+
+
+def _raise_once(tree: Tree, outcome: Outcome) -> Iterator[Problem]:
+    target = tree.nodes.get(outcome.raise_to or "")
+    if isinstance(target, Outcome) and target.raise_to:
+        yield RAISE_ONCE.problem(
+            tree.path, outcome.line, f"'{outcome.id}' raises to '{target.id}', which raises again: raise once"
+        )
+
+
+# --- coverage -----------------------------------------------------------------
+
+
+def _advice_points(tree: Tree) -> Iterator[Problem]:
     for outcome in tree.outcomes():
         for name in ("advice", "safety_net"):
             texts = getattr(outcome, name)
             if isinstance(texts, TextList) and len(texts.nl) != len(texts.en):
-                yield Problem(
+                yield TRANSLATION_POINTS.problem(
                     tree.path,
                     outcome.line,
                     f"'{outcome.id}.{name}' has {len(texts.nl)} Dutch and {len(texts.en)} English points: "
                     "translate every point",
                 )
+
+
+def _keywords(tree: Tree) -> Iterator[Problem]:
     for lang in ("nl", "en"):
         if not tree.keywords.get(lang):
-            yield Problem(tree.path, 1, f"no search keywords in '{lang}'", Severity.WARNING)
+            yield KEYWORDS.problem(tree.path, 1, f"no search keywords in '{lang}'")
 
 
-def _case_results(tree: Tree) -> list[Problem]:
-    results = run_cases(tree)
-    problems = [Problem(tree.path, r.case.line, f"case '{r.case.name}': {r.problem}") for r in results if not r.passed]
-    covered = covered_outcomes(results)
-    problems += [
-        Problem(tree.path, outcome.line, f"outcome '{outcome.id}' is not covered by any case")
-        for outcome in tree.outcomes()
-        if outcome.id not in covered
-    ]
-    chosen = {(question_id, value) for r in results if r.passed for question_id, value in r.case.answers.items()}
+def _tree_cases(tree: Tree) -> list[Problem]:
+    return _case_problems(tree, tree.outcomes(), _tree_red_flags(tree))
+
+
+def _tree_red_flags(tree: Tree) -> list[tuple[str, Answer]]:
+    """(question id, answer) of every red flag a case must choose: the tree's emergency signs first."""
     flags = [(EMERGENCY_SCREEN, a) for a in tree.emergency_signs]
-    flags += [(q.id, a) for q in tree.questions() for a in q.answers if a.red_flag]
-    problems += [
-        Problem(tree.path, answer.line, f"red flag '{question_id}={answer.value}' has no case")
-        for question_id, answer in flags
-        if (question_id, answer.value) not in chosen
+    return flags + [(q.id, a) for q in tree.questions() for a in q.answers if a.red_flag]
+
+
+def _case_problems(
+    tree: Tree,
+    outcomes: Iterable[Outcome],
+    flags: list[tuple[str, Answer]],
+    *,
+    prelude: bool = False,
+) -> list[Problem]:
+    """The three rules about cases, over one run of the cases.
+
+    A tree's red flag counts as chosen only by a passing case. The prelude
+    counts every case that names the emergency-screen answer (a failing one is
+    reported by ``C-case-fails``) and names its red flags by value alone.
+    """
+    results = run_cases(tree)
+    counted = results if prelude else [r for r in results if r.passed]
+    return [
+        *_failed_cases(tree.path, results),
+        *_uncovered_outcomes(tree.path, outcomes, results),
+        *_red_flags_without_case(tree.path, flags, counted, qualified=not prelude),
     ]
-    return problems
 
 
-def _review(path, line: int, due: date, today: date) -> list[Problem]:  # type: ignore[no-untyped-def]
-    if due < today:
-        return [Problem(path, line, f"review was due on {due.isoformat()}", Severity.WARNING)]
-    return []
+def _failed_cases(path: Path, results: list[CaseResult]) -> Iterator[Problem]:
+    for result in results:
+        if not result.passed:
+            yield CASE_FAILS.problem(path, result.case.line, f"case '{result.case.name}': {result.problem}")
+
+
+def _uncovered_outcomes(path: Path, outcomes: Iterable[Outcome], results: list[CaseResult]) -> Iterator[Problem]:
+    covered = covered_outcomes(results)
+    for outcome in outcomes:
+        if outcome.id not in covered:
+            yield OUTCOME_WITHOUT_CASE.problem(path, outcome.line, f"outcome '{outcome.id}' is not covered by any case")
+
+
+def _red_flags_without_case(
+    path: Path, flags: list[tuple[str, Answer]], counted: list[CaseResult], *, qualified: bool
+) -> Iterator[Problem]:
+    chosen = {(question_id, value) for r in counted for question_id, value in r.case.answers.items()}
+    for question_id, answer in flags:
+        if (question_id, answer.value) not in chosen:
+            name = f"{question_id}={answer.value}" if qualified else answer.value
+            yield RED_FLAG_CASE.problem(path, answer.line, f"red flag '{name}' has no case")
+
+
+# --- the prelude ----------------------------------------------------------------
+
+
+def _prelude_questions(prelude: Prelude) -> Iterator[Problem]:
+    for question_id in PRELUDE_QUESTIONS:
+        if not isinstance(prelude.nodes.get(question_id), Question):
+            yield PRELUDE_QUESTION.problem(prelude.path, 1, f"the prelude must define the question '{question_id}'")
+
+
+def _screen_outcomes(prelude: Prelude) -> Iterator[Problem]:
+    """An alarm answer ends the triage at once, so it must name an outcome of the prelude."""
+    for answer in prelude.emergency_screen.answers:
+        if answer.next and not isinstance(target := prelude.nodes.get(answer.next), Outcome):
+            rule = UNKNOWN_NODE if target is None else NOT_AN_OUTCOME
+            yield rule.problem(prelude.path, answer.line, f"'{answer.next}' is not an outcome of the prelude")
+
+
+def _prelude_raises(path: Path, outcomes: Iterable[Outcome]) -> Iterator[Problem]:
+    """The engine never raises an emergency-screen outcome: a ``raise_to`` there promises what never happens."""
+    for outcome in outcomes:
+        if outcome.raise_to:
+            yield PRELUDE_RAISE.problem(
+                path,
+                outcome.line,
+                f"'{outcome.id}' cannot have 'raise_to': the emergency screen ends the triage at once",
+            )
+
+
+def _screen_none_answer(prelude: Prelude) -> Iterator[Problem]:
+    screen = prelude.emergency_screen
+    if not any(a.next is None for a in screen.answers):
+        yield SCREEN_NONE_ANSWER.problem(
+            prelude.path, screen.line, "the emergency screen needs a 'none of these' answer without 'next'"
+        )
+
+
+def _screen_targets(prelude: Prelude) -> Iterator[Problem]:
+    for answer in prelude.emergency_screen.answers:
+        target = prelude.nodes.get(answer.next or "")
+        if isinstance(target, Outcome) and target.route not in (Route.EMERGENCY, Route.URGENT):
+            yield EMERGENCY_SCREEN_TARGET.problem(
+                prelude.path, answer.line, "an emergency-screen answer may only lead to 112 or call-now"
+            )
+
+
+def _prelude_answer_next(prelude: Prelude) -> Iterator[Problem]:
+    for question_id in (*PROFILE_QUESTIONS, *RISK_QUESTIONS):
+        for answer in prelude.question(question_id).answers:
+            if answer.next:
+                yield PRELUDE_ANSWER_NEXT.problem(
+                    prelude.path, answer.line, f"answers to '{question_id}' cannot have 'next'"
+                )
+
+
+def _profile_values(prelude: Prelude) -> Iterator[Problem]:
+    for question_id, allowed in PROFILE_VOCABULARY.items():
+        question = prelude.question(question_id)
+        if {a.value for a in question.answers} != set(allowed):
+            yield PROFILE_VALUES.problem(
+                prelude.path, question.line, f"'{question_id}' must offer exactly {', '.join(allowed)}"
+            )
+
+
+# --- which rules run when -------------------------------------------------------
+
+#: Every reference names a node of the right kind, so paths can be followed.
+REFERENCE_RULES: tuple[TreeRule, ...] = (
+    _start_missing,
+    _unknown_nodes,
+    _dead_ends,
+    _when_and_skip_to,
+    _outcome_targets,
+)
+#: The graph's shape, once the references hold: a loop stops the next stage, an unreachable node does not.
+SHAPE_RULES: tuple[TreeRule, ...] = (_unreachable, _loops)
+#: Rules that follow paths: they run once the two stages above found nothing that stops them.
+PATH_RULES: tuple[TreeRule, ...] = (_red_flags, _red_flag_order, _tree_cases)
+#: Rules that look at one node or field at a time: they always run, whatever else is wrong.
+NODE_RULES: tuple[TreeRule, ...] = (
+    _sign_targets,
+    _late_112,
+    _audience_pair,
+    _catch_all_audience,
+    _reserved_ids,
+    _duplicate_answers,
+    _raises_urgency_in_tree,
+    _sign_fields,
+    _advice_points,
+    _keywords,
+)
+#: Rules about one outcome, for the trees and the prelude alike: they always run.
+OUTCOME_RULES: tuple[OutcomeRule, ...] = (
+    _safety_net,
+    _raise_more_urgent,
+    _baby_self_care,
+    _route_urgency,
+    _route_fields,
+    _raise_once,
+)
+
+
+# --- the documentation ------------------------------------------------------------
+
+
+def rules_markdown() -> str:
+    """The rule table kept in docs/authoring/triage-trees.md, grouped by kind."""
+    lines = ["| rule | kind | severity | stops | follows paths | what it checks |", "|---|---|---|---|---|---|"]
+    for kind in RuleKind:
+        lines += [_row(r) for r in RULES.values() if r.kind is kind]
+    return "\n".join(lines) + "\n"
+
+
+def _row(rule: Rule) -> str:
+    stops, follows = ("yes" if flag else "" for flag in (rule.stops, rule.follows_paths))
+    summary = rule.summary.replace("|", "\\|")
+    return f"| `{rule.id}` | {rule.kind.label} | {rule.severity} | {stops} | {follows} | {summary} |"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(rules_markdown())

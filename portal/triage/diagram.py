@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
+from .graph import Edge, Via, edges, successors
 from .model import EMERGENCY_SCREEN, Outcome, Question, Tree
 
 BOX_WIDTH, BOX_HEIGHT = 200, 56
@@ -42,12 +43,11 @@ def levels(tree: Tree) -> dict[str, int]:
         node = nodes.get(node_id)
         if isinstance(node, Outcome):
             outcomes.add(node_id)
-            if node.raise_to:
-                outcomes.add(node.raise_to)
+            outcomes.update(successors(node))  # its raise_to, drawn in the same column
             continue
         if not isinstance(node, Question):
             continue
-        for target in [a.next for a in node.answers if a.next] + ([node.skip_to] if node.skip_to else []):
+        for target in successors(node):
             if target in nodes and target not in level:
                 level[target] = level[node_id] + 1
                 queue.append(target)
@@ -103,18 +103,11 @@ def svg(tree: Tree, locale: str = "nl") -> str:
 def _edges(nodes: dict[str, Question | Outcome], position: dict[str, tuple[int, int]]) -> list[str]:
     parts = []
     for node_id, (x, y) in position.items():
-        node = nodes[node_id]
-        edges: list[tuple[str, str, bool]] = []
-        if isinstance(node, Question):
-            edges = [(a.next, a.value, a.red_flag) for a in node.answers if a.next]
-            if node.skip_to:
-                edges.append((node.skip_to, "(overgeslagen)", False))
-        elif isinstance(node, Outcome) and node.raise_to:
-            edges = [(node.raise_to, "risico ↑", False)]
-        for target, label, red in edges:
-            if target not in position:
+        for edge in edges(nodes[node_id]):
+            if edge.target not in position:
                 continue
-            tx, ty = position[target]
+            label, red = _edge_label(edge), bool(edge.answer and edge.answer.red_flag)
+            tx, ty = position[edge.target]
             x1, y1 = x + BOX_WIDTH, y + BOX_HEIGHT // 2
             x2, y2 = tx, ty + BOX_HEIGHT // 2
             if tx <= x:  # backwards or same column: draw below the boxes
@@ -126,6 +119,14 @@ def _edges(nodes: dict[str, Question | Outcome], position: dict[str, tuple[int, 
                 f'fill="{"#b00020" if red else "#0b0c0c"}">{escape(label)}</text>'
             )
     return parts
+
+
+#: What an arrow says when it is not an answer: the diagram is for Dutch-speaking clinicians.
+VIA_LABELS = {Via.SKIP: "(overgeslagen)", Via.RAISE: "risico ↑"}
+
+
+def _edge_label(edge: Edge) -> str:
+    return edge.answer.value if edge.answer is not None else VIA_LABELS[edge.via]
 
 
 def _box(node: Question | Outcome, node_id: str, x: int, y: int, locale: str) -> str:

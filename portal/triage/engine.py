@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .graph import successors
+from .memo import per_tree
 from .model import (
     PROFILE_QUESTIONS,
     Answer,
@@ -87,9 +89,31 @@ def next_step(tree: Tree, answers: Mapping[str, str], context: Profile | None = 
     return walk(tree, answers, context).step
 
 
+WALKS_PER_TREE = 256  # answer sets remembered per tree and worker
+
+
 def walk(tree: Tree, answers: Mapping[str, str], context: Profile | None = None) -> Walk:
-    """Follow the answers through prelude and tree. See the module docstring for the order."""
-    return _Walker(tree, answers, context or Profile()).run()
+    """Follow the answers through prelude and tree. See the module docstring for the order.
+
+    Each set of answers is walked by several requests (the POST that gives the
+    answer, the page it leads to, the next POST), and a walk depends on nothing
+    but the tree and the answers; so the last walks of each tree are kept with
+    it (trees are immutable, a ``Walk`` is frozen). Answers that do not fit are
+    walked, and refused, every time.
+    """
+    profile = context or Profile()
+    try:
+        key = (frozenset(answers.items()), profile)
+        walks = per_tree(tree).setdefault("walks", {})
+        found = walks.get(key)
+    except TypeError:  # an unhashable answer value: nothing to remember it by
+        return _Walker(tree, answers, profile).run()
+    if found is None:
+        found = _Walker(tree, answers, profile).run()
+        if len(walks) >= WALKS_PER_TREE:
+            walks.pop(next(iter(walks), None), None)
+        walks[key] = found
+    return found
 
 
 class _Walker:
@@ -244,7 +268,12 @@ def progress(tree: Tree, walk_result: Walk) -> tuple[int, int]:
 
 
 def _longest_from(tree: Tree, node_id: str) -> int:
-    return _longest(tree, node_id, frozenset())
+    """Computed once per tree and node: the tree is immutable, and every progress bar asks again."""
+    store = per_tree(tree).setdefault("longest-path", {})
+    found = store.get(node_id)
+    if found is None:
+        found = store[node_id] = _longest(tree, node_id, frozenset())
+    return found
 
 
 def _longest(tree: Tree, node_id: str, seen: frozenset[str]) -> int:
@@ -255,10 +284,7 @@ def _longest(tree: Tree, node_id: str, seen: frozenset[str]) -> int:
     if isinstance(node, Outcome):
         return 1 if node.raise_to else 0
     seen = seen | {node_id}
-    targets = [a.next for a in node.answers if a.next]
-    if node.skip_to:
-        targets.append(node.skip_to)
-    return 1 + max((_longest(tree, t, seen) for t in targets), default=0)
+    return 1 + max((_longest(tree, t, seen) for t in successors(node)), default=0)
 
 
 def answer_labels(tree: Tree, walk_result: Walk, answers: Mapping[str, str], locale: str) -> list[tuple[str, str]]:

@@ -1,15 +1,13 @@
-"""YAML + JSON Schema → model, with the file and line of every problem.
+"""Tree files → model: the tree schema, and the builders that turn checked data into a Tree.
 
-PyYAML forgets where things came from, so we build mappings and lists that
-remember the line of each key and item. That lets a schema error on
-``nodes.sore_throat.answers[1].value`` point the editor at line 42.
+Reading, parsing with lines and schema-checking are the file kernel's
+(``portal.content.files``), shared with pages and social maps; this module adds
+what is particular to triage files.
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
-from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -17,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
+from jsonschema.protocols import Validator
 
+from ..content.files import LineDict, read_yaml
 from .model import (
     Answer,
     AppointmentDetails,
@@ -40,67 +39,6 @@ from .problems import Problem
 SCHEMA_FILE = "tree.schema.json"
 
 
-class LineDict(dict):
-    """A mapping that remembers its own line and the line of each key."""
-
-    line: int = 1
-    key_lines: dict[Any, int]
-
-
-class LineList(list):
-    """A list that remembers its own line and the line of each item."""
-
-    line: int = 1
-    item_lines: list[int]
-
-
-#: libyaml's parser is about three times faster than the pure-Python one: the 31 demo trees
-#: load in 0.3 s instead of 1.0 s, at every start and in every test. Same events, same marks.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """SafeLoader that keeps line numbers, reports duplicate keys, and leaves
-    dates as text (the schema checks their format)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[Any, int, int]] = []
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode):  # type: ignore[no-untyped-def]
-    data = LineDict()
-    data.line = node.start_mark.line + 1
-    data.key_lines = {}
-    yield data
-    loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        key_line = key_node.start_mark.line + 1
-        if key in data.key_lines:
-            loader.duplicates.append((key, key_line, data.key_lines[key]))
-        data.key_lines[key] = key_line
-        data[key] = loader.construct_object(value_node, deep=True)
-
-
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode):  # type: ignore[no-untyped-def]
-    data = LineList()
-    data.line = node.start_mark.line + 1
-    data.item_lines = [item.start_mark.line + 1 for item in node.value]
-    yield data
-    data.extend(loader.construct_object(item, deep=True) for item in node.value)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
-
-
 @cache
 def schema() -> dict[str, Any]:
     """The tree schema shipped in the package (also referenced by every YAML file)."""
@@ -111,113 +49,6 @@ def schema() -> dict[str, Any]:
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-
-
-def parse_yaml(path: Path, text: str) -> tuple[Any, list[Problem]]:
-    """Parse YAML text; a syntax error, a refused character or a duplicate key becomes a
-    Problem with its line. No YAML error escapes: one bad file is refused, the rest keep serving."""
-    try:
-        data, duplicates = _load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        reason = exc.problem or str(exc)
-        return None, [Problem(path, line, f"this is not valid YAML: {reason}")]
-    except yaml.reader.ReaderError as exc:
-        return None, [_unreadable_character(path, text, exc)]
-    except yaml.YAMLError as exc:
-        return None, [Problem(path, 1, f"this is not valid YAML: {exc}")]
-    problems = [
-        Problem(path, line, f"'{key}' appears twice (first on line {first}); ids must be unique")
-        for key, line, first in duplicates
-    ]
-    if data is None:
-        problems.append(Problem(path, 1, "the file is empty"))
-    return data, problems
-
-
-def _load(text: str) -> tuple[Any, list[tuple[Any, int, int]]]:
-    """The data and the duplicate keys. The pure-Python reader already checks characters
-    when it is created, so creating the loader can raise too."""
-    loader = _Loader(text)
-    try:
-        return loader.get_single_data(), loader.duplicates
-    finally:
-        loader.dispose()
-
-
-def _unreadable_character(path: Path, text: str, exc: yaml.reader.ReaderError) -> Problem:
-    """A character YAML refuses (often a control character pasted in from elsewhere), with its line.
-
-    A ReaderError carries no line, only a position, and libyaml counts that position in UTF-8
-    bytes, the pure-Python reader in characters. The reader stops at the first unacceptable
-    character, so the first occurrence of that character in the text is the one it means.
-    """
-    code = exc.character if isinstance(exc.character, int) else None
-    index = text.find(chr(code)) if code is not None else -1
-    if index < 0:
-        index = min(max(exc.position, 0), len(text))
-    line = text.count("\n", 0, index) + 1
-    if code is None:
-        return Problem(path, line, f"this file cannot be read as YAML: {exc.reason}")
-    kind = "control character" if unicodedata.category(chr(code)) == "Cc" else "character"
-    return Problem(path, line, f"{kind} U+{code:04X} is not allowed; delete it or type the text again")
-
-
-def line_of(data: Any, location: Iterable[Any]) -> int:
-    """The line of the deepest part of ``location`` we can still find in ``data``."""
-    line = getattr(data, "line", 1)
-    current = data
-    for step in location:
-        if isinstance(current, LineDict) and step in current:
-            line = current.key_lines.get(step, line)
-            current = current[step]
-        elif isinstance(current, LineList) and isinstance(step, int) and step < len(current):
-            line = current.item_lines[step]
-            current = current[step]
-        else:
-            break
-    return line
-
-
-def _dotted(location: Iterable[Any]) -> str:
-    text = ""
-    for step in location:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text
-
-
-def _friendly(error: jsonschema.ValidationError) -> str:
-    """Say what a schema error means in words an editor understands."""
-    if error.validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
-        if missing == "en":
-            return "the English text ('en') is missing: every text needs Dutch and English"
-        if missing == "nl":
-            return "the Dutch text ('nl') is missing: every text needs Dutch and English"
-        return f"'{missing}' is required here"
-    if error.validator == "type" and isinstance(error.instance, bool):
-        return f'{error.instance!r} must be text: YAML reads a bare yes/no as true/false, so put it in quotes ("yes")'
-    if error.validator == "additionalProperties":
-        return f"{error.message} (check the spelling of the field name)"
-    if error.validator == "enum":
-        return f"{error.instance!r} is not allowed here; choose one of {error.validator_value}"
-    return error.message
-
-
-def validate_with(validator: jsonschema.Validator, path: Path, data: Any, line_offset: int = 0) -> list[Problem]:
-    """Every error ``validator`` finds, as Problems; ``line_offset`` for YAML embedded in a file."""
-    problems = []
-    for error in validator.iter_errors(data):
-        location = list(error.absolute_path)
-        where = _dotted(location)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = error.schema.get("properties", {})
-            extra = [key for key in error.instance if key not in allowed]
-            location += extra[:1]  # point at the unexpected key itself
-        prefix = f"{where}: " if where else ""
-        problems.append(Problem(path, line_of(data, location) + line_offset, prefix + _friendly(error)))
-    return sorted(set(problems))
 
 
 # --- building the model from validated data ---------------------------------
@@ -342,30 +173,7 @@ def build_tree(path: Path, data: LineDict, prelude: Prelude) -> Tree:
     )
 
 
-def read_text(path: Path) -> tuple[str | None, list[Problem]]:
-    """A content file's text, or the reason it cannot be read (as a Problem on its line)."""
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(path, 1, f"cannot read the file: {exc}")]
-    try:
-        return content.decode("utf-8"), []
-    except UnicodeDecodeError as exc:
-        line = content.count(b"\n", 0, exc.start) + 1
-        reason = f"this is not UTF-8 text (byte 0x{content[exc.start]:02X}); save the file as UTF-8"
-        return None, [Problem(path, line, reason)]
-
-
-def read_file(path: Path, validator: jsonschema.Validator | None = None) -> tuple[LineDict | None, list[Problem]]:
+def read_file(path: Path, validator: Validator | None = None) -> tuple[LineDict | None, list[Problem]]:
     """Read, parse and schema-check one YAML file (against the tree schema unless another
-    validator is given). Data is None when it cannot be built."""
-    text, problems = read_text(path)
-    if text is None:
-        return None, problems
-    data, problems = parse_yaml(path, text)
-    if data is None:
-        return None, problems
-    problems += validate_with(validator or _validator(), path, data)
-    if problems:
-        return None, problems
-    return data, problems
+    validator is given). Data is None when it cannot be built, and read-only otherwise."""
+    return read_yaml(path, validator or _validator())

@@ -56,7 +56,7 @@ def _table(spec: dict[str, Any], definitions: dict[str, Any]) -> list[str]:
     return rows
 
 
-def reference_markdown(title: str, source: str, full: dict[str, Any], sections) -> str:  # type: ignore[no-untyped-def]
+def reference_markdown(title: str, source: str, full: dict[str, Any], sections) -> str:
     definitions = full.get("$defs", {})
     lines = [
         f"# {title}",

@@ -1,18 +1,19 @@
-"""Load a directory of triage files: the prelude first, then every tree.
+"""The triage files of a directory: the prelude first, then every tree.
 
 One broken tree must not take the others down, and a broken file must never
-replace the version patients were getting. ``RuleBook.refresh`` therefore keeps
-the last good version of each file and reports why a new one was refused.
+replace the version patients were getting. ``RuleBook`` therefore keeps the last
+good version of each file and reports why a new one was refused; it does so with
+the live-content mechanism that pages and social maps use too
+(``portal.content.live``).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
+from ..content.live import Findings, Kind, LiveFiles, Loaded, Snapshot
 from .checks import check_prelude, check_tree
 from .loader import build_prelude, build_tree, read_file
 from .model import Prelude, Tree
@@ -38,7 +39,7 @@ def load_prelude(path: Path, today: date) -> tuple[Prelude | None, list[Problem]
 
 
 def load_tree(path: Path, prelude: Prelude, today: date) -> tuple[Tree | None, list[Problem]]:
-    """A tree that passes every check, or None and the reasons."""
+    """A tree that passes every check of its own, or None and the reasons."""
     data, problems = read_file(path)
     if data is None:
         return None, problems
@@ -50,31 +51,18 @@ def load_tree(path: Path, prelude: Prelude, today: date) -> tuple[Tree | None, l
 
 
 def lint(paths: Iterable[Path], today: date) -> list[Problem]:
-    """Every problem in the given files or directories (what ``voordeur lint`` prints)."""
+    """Every problem in the given tree files or directories, trees only (``portal.lint.lint_all``
+    adds pages and social maps)."""
     problems: list[Problem] = []
-    for directory, files in _group(paths).items():
-        prelude_path = directory / PRELUDE_FILE
-        prelude, found = load_prelude(prelude_path, today)
-        problems += found
-        if prelude is None:
-            if not prelude_path.exists():
-                problems.append(Problem(prelude_path, 1, "the shared prelude file is missing"))
-            problems += [Problem(f, 1, "not checked: the prelude has errors") for f in files]
-            continue
-        catch_all = []
-        for path in files:
-            tree, found = load_tree(path, prelude, today)
-            problems += found
-            if tree is not None and tree.catch_all:
-                catch_all.append(tree)
-        problems += [
-            Problem(t.path, 1, f"only one tree may be the catch-all; '{catch_all[0].id}' already is")
-            for t in catch_all[1:]
-        ]
+    for directory, files in group(paths).items():
+        book = RuleBook(directory, files=files)
+        book.refresh(today)
+        problems += book.report(files)
     return sorted(set(problems))
 
 
-def _group(paths: Iterable[Path]) -> dict[Path, list[Path]]:
+def group(paths: Iterable[Path]) -> dict[Path, list[Path]]:
+    """Tree files by directory: every tree of a directory, or the files named."""
     grouped: dict[Path, list[Path]] = {}
     for path in paths:
         if path.is_dir():
@@ -86,69 +74,116 @@ def _group(paths: Iterable[Path]) -> dict[Path, list[Path]]:
     return grouped
 
 
-@dataclass
+def _load_prelude(path: Path, today: date, _context: object) -> Loaded[Prelude]:
+    prelude, problems = load_prelude(path, today)
+    return Loaded(prelude, tuple(problems))
+
+
+def _load_tree(path: Path, today: date, prelude: Prelude) -> Loaded[Tree]:
+    tree, problems = load_tree(path, prelude, today)
+    return Loaded(tree, tuple(problems))
+
+
 class RuleBook:
     """The trees patients get, kept up to date with the files on disk.
 
     ``refresh`` is cheap when nothing changed (one ``stat`` per file), so the
-    portal may call it on every request; it reloads only changed files.
+    portal may call it on every request; it reloads only changed files, and every
+    tree when the prelude changed. On its own a RuleBook holds the files of one
+    directory (all ``*.yaml``, or the ``files`` given). The portal and the linter
+    pass a shared ``live``, so trees, pages and social maps are loaded and checked
+    together (``portal.lint.Content``).
     """
 
-    directory: Path
-    prelude: Prelude | None = None
-    trees: dict[str, Tree] = field(default_factory=dict)
-    problems: dict[Path, list[Problem]] = field(default_factory=dict)
-    _stamps: dict[Path, float] = field(default_factory=dict)
-    _tree_of_file: dict[Path, str] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, directory: Path, live: LiveFiles | None = None, files: Sequence[Path] | None = None) -> None:
+        self.directory = directory
+        self._files = list(files) if files is not None else None
+        self.prelude_kind: Kind[Prelude] = Kind("prelude", self._prelude_files, _load_prelude)
+        self.tree_kind: Kind[Tree] = Kind("tree", self._tree_files, _load_tree, context=self._prelude_in_force)
+        self.live = live if live is not None else LiveFiles(check=lambda snapshot: Findings(self.check(snapshot)))
+        self.live.add(self.prelude_kind, self.tree_kind)
+        self._trees: tuple[Snapshot, dict[str, Tree]] | None = None
 
     def refresh(self, today: date) -> None:
-        with self._lock:
-            self._refresh(today)
+        self.live.refresh(today)
 
-    def _refresh(self, today: date) -> None:
-        prelude_path = self.directory / PRELUDE_FILE
-        files = rule_files(self.directory)
-        stamps = {p: _mtime(p) for p in [prelude_path, *files]}
-        if stamps == self._stamps:
-            return
-        prelude_changed = stamps.get(prelude_path) != self._stamps.get(prelude_path)
-        if prelude_changed:
-            prelude, found = load_prelude(prelude_path, today)
-            self.problems[prelude_path] = found
-            if prelude is not None:
-                self.prelude = prelude
-        if self.prelude is None:
-            self._stamps = stamps
-            return
-        for path in files:
-            if prelude_changed or stamps[path] != self._stamps.get(path):
-                self._reload_tree(path, today)
-        for gone in set(self._tree_of_file) - set(files):
-            self.trees.pop(self._tree_of_file.pop(gone), None)
-            self.problems.pop(gone, None)
-        self._stamps = stamps
+    @property
+    def prelude(self) -> Prelude | None:
+        """The prelude in force (its last good version)."""
+        return next(iter(self.live.current.live(self.prelude_kind).values()), None)
 
-    def _reload_tree(self, path: Path, today: date) -> None:
-        assert self.prelude is not None
-        tree, found = load_tree(path, self.prelude, today)
-        self.problems[path] = found
-        if tree is None:
-            return  # keep serving the last good version, if there is one
-        clash = next((p for p, t in self._tree_of_file.items() if t == tree.id and p != path), None)
-        if clash is not None:
-            self.problems[path] = [Problem(path, 1, f"tree id '{tree.id}' is already used by {clash.name}")]
-            return
-        self._tree_of_file[path] = tree.id
-        self.trees[tree.id] = tree
+    @property
+    def trees(self) -> dict[str, Tree]:
+        """The live trees by id: the last good version of each tree file."""
+        snapshot = self.live.current
+        if self._trees is None or self._trees[0] is not snapshot:
+            live = snapshot.live(self.tree_kind)
+            self._trees = (snapshot, {tree.id: tree for _path, tree in sorted(live.items())})
+        return self._trees[1]
+
+    @property
+    def problems(self) -> dict[Path, list[Problem]]:
+        """Every problem of the current version of the prelude and of each tree file."""
+        return self.live.current.problems_of(self.prelude_kind, self.tree_kind)
 
     def refused(self) -> dict[Path, list[Problem]]:
         """Files whose current version was refused, with the reasons."""
-        return {p: errors(found) for p, found in self.problems.items() if errors(found)}
+        return self.live.current.refused(self.prelude_kind, self.tree_kind)
+
+    def check(self, snapshot: Snapshot) -> dict[Path, list[Problem]]:
+        """What only the trees together show: two files with one tree id, two catch-all trees."""
+        live = snapshot.live(self.tree_kind)
+        candidates = snapshot.candidates(self.tree_kind)
+        ids = _holders(live, candidates, lambda tree: tree.id)
+        catch_all = _holders(live, candidates, lambda tree: True if tree.catch_all else None)
+        available = {**live, **candidates}
+        problems: dict[Path, list[Problem]] = {}
+        for path, tree in candidates.items():
+            found = problems.setdefault(path, [])
+            if ids[tree.id] != path:
+                found.append(Problem(path, 1, f"tree id '{tree.id}' is already used by {ids[tree.id].name}"))
+            if tree.catch_all and catch_all[True] != path:
+                holder = available[catch_all[True]].id
+                found.append(Problem(path, 1, f"only one tree may be the catch-all; '{holder}' already is"))
+        return problems
+
+    def report(self, files: Iterable[Path]) -> list[Problem]:
+        """What ``voordeur lint`` says about these tree files: their problems and the
+        prelude's or, when the prelude has errors, that they could not be checked."""
+        prelude_path = self.directory / PRELUDE_FILE
+        problems = list(self.problems.get(prelude_path, []))
+        if self.prelude is None:
+            if not prelude_path.exists():
+                problems.append(Problem(prelude_path, 1, "the shared prelude file is missing"))
+            return problems + [Problem(path, 1, "not checked: the prelude has errors") for path in files]
+        for path in files:
+            problems += self.problems.get(path, [])
+        return problems
+
+    def _prelude_files(self, _snapshot: Snapshot) -> list[Path]:
+        return [self.directory / PRELUDE_FILE]
+
+    def _tree_files(self, snapshot: Snapshot) -> list[Path]:
+        """No tree is loaded without a prelude in force: a tree is built on top of it."""
+        if self._prelude_in_force(snapshot) is None:
+            return []
+        return self._files if self._files is not None else rule_files(self.directory)
+
+    def _prelude_in_force(self, snapshot: Snapshot) -> Prelude | None:
+        return next(iter(snapshot.available(self.prelude_kind).values()), None)
 
 
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return -1.0
+def _holders(
+    live: dict[Path, Tree], candidates: dict[Path, Tree], key: Callable[[Tree], Hashable]
+) -> dict[object, Path]:
+    """Which file holds each key (a tree id; being the catch-all). A file whose live version
+    holds it keeps it while its current version still claims it, so patients never get two
+    trees with one id; otherwise the first file by name that claims it, as the linter says."""
+    holders: dict[object, Path] = {}
+    for path, tree in sorted(live.items()):
+        if key(candidates.get(path, tree)) == key(tree):
+            holders.setdefault(key(tree), path)
+    for path, tree in sorted(candidates.items()):
+        holders.setdefault(key(tree), path)
+    holders.pop(None, None)
+    return holders

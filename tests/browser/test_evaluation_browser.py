@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_inbox_browser import _create, _log_in
+from tests.browser.test_inbox_browser import create_staff, log_in
 from tests.browser.test_patient_browser import assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -15,9 +15,9 @@ pytestmark = pytest.mark.browser
 def evaluator_page(browser, live_server):
     result = live_server.voordeur("demo", "--sessions", "2000")
     assert result.returncode == 0, result.stderr
-    _create(live_server, "evaluatie.e2e@example.nl", "evaluator")
+    create_staff(live_server, "evaluatie.e2e@example.nl", "evaluator")
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _log_in(page, live_server.base, "evaluatie.e2e@example.nl")
+    log_in(page, live_server.base, "evaluatie.e2e@example.nl")
     return page
 
 

@@ -12,7 +12,7 @@ from tests.factories import STAFF_PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def _create(live_server, email: str, role: str) -> None:
+def create_staff(live_server, email: str, role: str) -> None:
     result = live_server.voordeur(
         "users",
         "create",
@@ -30,7 +30,7 @@ def _create(live_server, email: str, role: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def _log_in(page: Page, base: str, email: str, check_accessibility: bool = False) -> None:
+def log_in(page: Page, base: str, email: str, check_accessibility: bool = False) -> None:
     page.goto(f"{base}/staff/login")
     if check_accessibility:
         assert_accessible(page)
@@ -43,6 +43,13 @@ def _log_in(page: Page, base: str, email: str, check_accessibility: bool = False
     secret = page.locator("code.secret").inner_text()
     page.get_by_label("Code van 6 cijfers uit uw authenticator-app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Inloggen").click()
+
+
+def fill_econsult(page: Page, question: str = "Ik hoest al vier weken, vooral 's nachts.") -> None:
+    page.get_by_label("Volledige naam van de patiënt").fill("Anna de Vries")
+    page.get_by_label("Geboortedatum van de patiënt").fill("1980-05-17")
+    page.get_by_label("Telefoonnummer").fill("06 12345678")
+    page.get_by_label("Uw vraag").fill(question)
 
 
 def test_a_patient_sends_an_econsult_and_reads_the_assistants_reply(browser, live_server):
@@ -62,19 +69,16 @@ def test_a_patient_sends_an_econsult_and_reads_the_assistants_reply(browser, liv
     next_page(patient)
     patient.get_by_role("link", name="Stel uw vraag op schrift").click()
     assert_accessible(patient)
-    patient.get_by_label("Volledige naam van de patiënt").fill("Anna de Vries")
-    patient.get_by_label("Geboortedatum van de patiënt").fill("1980-05-17")
-    patient.get_by_label("Telefoonnummer").fill("06 12345678")
-    patient.get_by_label("Uw vraag").fill("Ik hoest al vier weken, vooral 's nachts.")
+    fill_econsult(patient)
     patient.get_by_role("button", name="Versturen").click()
     expect(patient.get_by_role("heading", level=1)).to_have_text("Uw vraag is verstuurd")
     assert_accessible(patient)
     status_url = patient.url
     reference = patient.locator(".confirmation strong").inner_text()
 
-    _create(live_server, "assistent.e2e@example.nl", "assistant")
+    create_staff(live_server, "assistent.e2e@example.nl", "assistant")
     staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _log_in(staff, base, "assistent.e2e@example.nl", check_accessibility=True)
+    log_in(staff, base, "assistent.e2e@example.nl", check_accessibility=True)
     expect(staff.get_by_role("heading", level=1)).to_contain_text("Inbox")
     assert_accessible(staff)
     staff.get_by_role("link", name=reference).click()
@@ -90,9 +94,9 @@ def test_a_patient_sends_an_econsult_and_reads_the_assistants_reply(browser, liv
 
 
 def test_axe_finds_no_violations_on_the_audit_log(browser, live_server):
-    _create(live_server, "admin.e2e@example.nl", "admin")
+    create_staff(live_server, "admin.e2e@example.nl", "admin")
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _log_in(page, live_server.base, "admin.e2e@example.nl")
+    log_in(page, live_server.base, "admin.e2e@example.nl")
     page.goto(f"{live_server.base}/staff/audit")
     expect(page.get_by_role("heading", level=1)).to_have_text("Auditlog")
     expect(page.get_by_text("De auditketen is intact.")).to_be_visible()

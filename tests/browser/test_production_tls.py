@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import ssl
 
-import pyotp
 import pytest
 import trustme
 from playwright.sync_api import expect
 
+from tests.browser.test_inbox_browser import create_staff, fill_econsult, log_in
 from tests.browser.test_patient_browser import answer_profile, choose, next_page
 from tests.conftest import start_live_server, stop_live_server
-from tests.factories import STAFF_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -72,10 +71,7 @@ def test_a_patient_triages_and_sends_an_econsult_over_https_in_production(tls_pa
     choose(page, "Nee")
     next_page(page)
     page.get_by_role("link", name="Stel uw vraag op schrift").click()
-    page.get_by_label("Volledige naam van de patiënt").fill("Anna de Vries")
-    page.get_by_label("Geboortedatum van de patiënt").fill("1980-05-17")
-    page.get_by_label("Telefoonnummer").fill("06 12345678")
-    page.get_by_label("Uw vraag").fill("Ik hoest al vier weken.")
+    fill_econsult(page)
     page.get_by_role("button", name="Versturen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Uw vraag is verstuurd")
     assert responses and all(status < 400 for status in responses), responses
@@ -84,28 +80,6 @@ def test_a_patient_triages_and_sends_an_econsult_over_https_in_production(tls_pa
 
 
 def test_staff_log_in_over_https_in_production(tls_page, tls_server):
-    result = tls_server.voordeur(
-        "users",
-        "create",
-        "--email",
-        "tls@example.nl",
-        "--name",
-        "Tls",
-        "--role",
-        "assistant",
-        "--practice",
-        "de-linde",
-        "--password-stdin",
-        stdin=STAFF_PASSWORD + "\n",
-    )
-    assert result.returncode == 0, result.stderr
-    page = tls_page
-    page.goto(f"{tls_server.base}/staff/login")
-    page.get_by_label("E-mailadres").fill("tls@example.nl")
-    page.get_by_label("Wachtwoord").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Verder").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Stel uw authenticator-app in")
-    secret = page.locator("code.secret").inner_text()
-    page.get_by_label("Code van 6 cijfers uit uw authenticator-app").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Inbox")
+    create_staff(tls_server, "tls@example.nl", "assistant")
+    log_in(tls_page, tls_server.base, "tls@example.nl")
+    expect(tls_page.get_by_role("heading", level=1)).to_contain_text("Inbox")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_inbox_browser import _create, _log_in
+from tests.browser.test_inbox_browser import create_staff, log_in
 from tests.browser.test_patient_browser import assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -13,9 +13,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def editor_page(browser, live_server):
-    _create(live_server, "redactie.e2e@example.nl", "editor")
+    create_staff(live_server, "redactie.e2e@example.nl", "editor")
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    _log_in(page, live_server.base, "redactie.e2e@example.nl")
+    log_in(page, live_server.base, "redactie.e2e@example.nl")
     expect(page.get_by_role("heading", level=1)).to_have_text("Werkplaats")
     return page
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from portal.evaluation.stats import (
@@ -12,6 +15,8 @@ from portal.evaluation.stats import (
     median_from_histogram,
     route_mix,
     share,
+    shown,
+    shown_cell,
     suppress_rows,
 )
 
@@ -29,6 +34,21 @@ from portal.evaluation.stats import (
 )
 def test_median_from_a_histogram(histogram, expected):
     assert median_from_histogram(histogram) == expected
+
+
+def test_a_count_below_the_threshold_is_hidden_and_so_is_an_empty_total():
+    assert [shown(n) for n in (0, 1, MIN_CELL - 1, MIN_CELL, 250)] == [None, None, None, MIN_CELL, 250]
+
+
+def test_a_table_cell_below_the_threshold_is_hidden_but_an_empty_cell_shows_zero():
+    assert [shown_cell(n) for n in (0, 1, MIN_CELL - 1, MIN_CELL, 250)] == [0, None, None, MIN_CELL, 250]
+
+
+def test_no_dashboard_template_has_a_threshold_of_its_own():
+    templates = Path(__file__).resolve().parents[2] / "portal" / "templates" / "evaluation"
+    for template in templates.glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.findall(r"(?:[<>]=?|&lt;|&gt;)\s*\d+|\b\d+ triages", text), template.name
 
 
 def test_shares_below_ten_are_suppressed():

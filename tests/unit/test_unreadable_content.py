@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from portal.content.files import parse_yaml
 from portal.pages.loader import read_page, read_social_map
-from portal.triage.loader import parse_yaml, read_file
+from portal.triage.loader import read_file
 from tests.conftest import REPO, RULES, TODAY
 
 BELL = "\x07"

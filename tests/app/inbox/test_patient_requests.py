@@ -44,7 +44,7 @@ def test_a_sent_econsult_gets_a_reference_and_a_private_status_page(client, db):
 
 
 def test_the_answer_is_expected_within_one_working_day(client, db, monkeypatch):
-    monkeypatch.setattr("portal.patient.routes._now", lambda: datetime(2026, 12, 24, 10, 0, tzinfo=UTC))
+    monkeypatch.setattr("portal.clock.now", lambda: datetime(2026, 12, 24, 10, 0, tzinfo=UTC))
     _patient, response = send_econsult(client)
     (item,) = store.inbox(db, "de-linde")
     assert item.due_at.startswith("2026-12-28T16:00")  # 17:00 Amsterdam, after Christmas and Boxing Day
@@ -114,14 +114,14 @@ def test_a_social_referral_needs_consent(client, db):
 
 def test_a_call_back_is_offered_only_while_the_practice_is_open(client, monkeypatch):
     patient = Patient(client)
-    monkeypatch.setattr("portal.patient.routes._now", lambda: MONDAY_MORNING)
+    monkeypatch.setattr("portal.clock.now", lambda: MONDAY_MORNING)
     patient.start("keelpijn")
     patient.answer(**ADULT_MAN)
     patient.answer(breathing_or_drooling="yes")
     assert "Vraag of de praktijk u terugbelt" in text(patient.page())
     no_phone = {**ECONSULT_FORM, "phone": "", "email": "a@b.nl", "message": "", "idempotency_key": "cb"}
     assert client.post(request_url(patient), data=no_phone).status_code == 422
-    monkeypatch.setattr("portal.patient.routes._now", lambda: datetime(2026, 11, 22, 20, 0, tzinfo=UTC))
+    monkeypatch.setattr("portal.clock.now", lambda: datetime(2026, 11, 22, 20, 0, tzinfo=UTC))
     assert client.get(request_url(patient)).status_code == 404
     assert "Vraag of de praktijk u terugbelt" not in text(patient.page())
 

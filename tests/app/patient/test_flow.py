@@ -217,7 +217,7 @@ def test_a_proxy_is_reminded_to_answer_for_the_other_person(client):
     ],
 )
 def test_the_urgent_route_names_the_practice_when_open_and_the_post_when_closed(client, monkeypatch, moment, expected):
-    monkeypatch.setattr("portal.patient.routes._now", lambda: moment)
+    monkeypatch.setattr("portal.clock.now", lambda: moment)
     patient = Patient(client)
     patient.start("keelpijn")
     patient.answer(**ADULT_WOMAN)

@@ -1,0 +1,441 @@
+#!/usr/bin/env python3
+"""Benchmark: every patient step against Flask's hello world, both under gunicorn, in one run.
+
+Not a timed test: it prints a Markdown table to record in docs/performance.md.
+
+    apt-get install -y wrk
+    .venv/bin/python bench/patient_steps.py [--seconds 5] [--rounds 3] [--latency-seconds 10]
+
+It starts two servers with the same gunicorn settings as ``voordeur serve``
+(2 sync workers, no access log, no control socket), each on a free loopback port:
+
+- ``bench/hello_app.py``, a real minimal Flask app (the yardstick);
+- ``voordeur serve`` in production mode with a temporary database and the demo
+  practices, over plain http on loopback.
+
+It walks one triage to its first tree question (as a browser would: CSRF token,
+session cookie, the run bound to that session) and then measures, as a browser
+sends them (``Accept-Encoding: gzip, deflate, br, zstd``, the session cookie):
+
+- throughput, with ``wrk -t2 -c8``: hello world, then each step, in ``--rounds``
+  interleaved rounds; a step's figure is its median share of the hello world
+  measured in the same round, so load from elsewhere on the machine hits both;
+- latency at half of each step's saturating rate, open-loop (``bench/fixed_rate.py``):
+  p50 and p99 measured from when each request was due, so queueing counts.
+
+Every POST is a real answer: the CSRF check, the ownership check, the rate-limit
+counter and the write to the routing log all run. The per-run step limit is
+raised for the benchmark (it would answer 429 after 200 answers); the check
+itself still runs on every POST.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.cookiejar
+import os
+import platform
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from fixed_rate import LatencyReport, build_request, measure  # noqa: E402
+
+# The options ``voordeur serve`` gives gunicorn (portal/cli.py), as command-line flags.
+# Access logging is off by default in gunicorn, as ``voordeur serve`` has it.
+GUNICORN_FLAGS = ("--workers", "2", "--worker-class", "sync", "--no-control-socket")
+PRACTICE = "de-linde"
+TREE = "keelpijn"
+ANSWER = {"breathing_or_drooling": "no"}  # keelpijn's first tree question, answered "no"
+SEARCH_QUERY = "hoofpijn"  # a typo: the search tries every word of every tree
+SELF_HELP_PAGE = "keelpijn"
+BROWSER = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Encoding": "gzip, deflate, br, zstd",
+}
+TARGET_SHARE = 0.5
+TARGET_P99_MS = 50.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request to measure, and the status it must get every time."""
+
+    label: str
+    method: str
+    path: str
+    expected: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    patient_step: bool = True  # held to the targets
+
+
+@dataclass
+class Figures:
+    rates: list[float] = field(default_factory=list)
+    shares: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # CPU seconds per request, server + wrk
+    cpu_shares: list[float] = field(default_factory=list)
+    bad: int = 0  # non-2xx/3xx answers and socket errors seen by wrk
+    latency: LatencyReport | None = None
+
+
+@dataclass(frozen=True)
+class Server:
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(process: subprocess.Popen, url: str) -> None:
+    for _ in range(200):
+        if process.poll() is not None:
+            raise SystemExit(f"server for {url} exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"server for {url} did not start")
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[Server]:
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_until_up(process, f"http://127.0.0.1:{port}{probe}")
+        yield Server(process, port)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def hello_command(port: int) -> list[str]:
+    gunicorn = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *GUNICORN_FLAGS]
+    return [*gunicorn, "--chdir", str(HERE), "hello_app:app"]
+
+
+def portal_env(workdir: Path, port: int, source: Path | None = None) -> dict[str, str]:
+    """Production settings over plain http on loopback, isolated from any local configuration.
+
+    ``source``: run the portal from another source tree (``git archive <commit> | tar -x -C DIR``),
+    to compare a change with what it replaces in one run of this script.
+    """
+    config = workdir / "voordeur.toml"
+    config.write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOORDEUR_")}
+    if source is not None:
+        env["PYTHONPATH"] = str(source.resolve())
+    return {
+        **env,
+        "VOORDEUR_ENV": "production",
+        "VOORDEUR_SECRET_KEY": "bench-secret-" + "x" * 40,
+        "VOORDEUR_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # Loopback is plain http, so the session cookie may not be Secure.
+        "VOORDEUR_SECURE_COOKIES": "false",
+        "VOORDEUR_DATABASE": str(workdir / "bench.db"),
+        "VOORDEUR_CONFIG": str(config),
+        "VOORDEUR_AUDIT_CHECKPOINT_FILE": str(workdir / "audit-checkpoints.log"),
+        # Thousands of answers to one run: the check runs, its limit is out of reach.
+        "VOORDEUR_STEPS_PER_RUN_HOUR": str(10**9),
+        "HOME": str(workdir),
+    }
+
+
+def portal_command(port: int) -> list[str]:
+    voordeur = shutil.which("voordeur", path=str(Path(sys.executable).parent)) or "voordeur"
+    return [voordeur, "serve", "--port", str(port), "--workers", "2"]
+
+
+def prepare_run(base: str) -> tuple[str, str, dict[str, str]]:
+    """Walk one triage to its first tree question; return (question path, cookie header, form fields)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(f"{base}/{PRACTICE}/triage/{TREE}").read().decode()
+    token = _hidden(html, "csrf_token")
+
+    def post(url: str, values: dict[str, str]) -> str:
+        data = urllib.parse.urlencode({"csrf_token": token, **values}).encode()
+        return opener.open(url, data=data).url
+
+    url = post(f"{base}/{PRACTICE}/triage/{TREE}", {"emergency_screen": "none"})
+    url = post(url, {"who_for": "self", "age_band": "adult_18_64", "sex": "female"})
+    question = opener.open(url).read().decode()
+    fields = {"csrf_token": _hidden(question, "csrf_token"), "run_proof": _hidden(question, "run_proof")}
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return urllib.parse.urlsplit(url).path, cookie, fields
+
+
+def _hidden(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}"[^>]*value="([^"]+)"', html)
+    if found is None:
+        raise SystemExit(f"no {name} field in the page")
+    return found.group(1)
+
+
+def patient_steps(question: str, cookie: str, fields: dict[str, str], base: str) -> dict[str, Step]:
+    browser = {**BROWSER, "Cookie": cookie}
+    form = {**browser, "Content-Type": "application/x-www-form-urlencoded"}
+    htmx = {**form, "HX-Request": "true", "HX-Target": "panel", "HX-Current-URL": base + question}
+    body = urllib.parse.urlencode({**fields, **ANSWER})
+    return {
+        "livez": Step("portal `/livez` (no database, no template)", "GET", "/livez", 200, browser, patient_step=False),
+        "start": Step("start page", "GET", f"/{PRACTICE}/", 200, browser),
+        "search": Step(
+            f"search as you type (htmx, `?q={SEARCH_QUERY}`)",
+            "GET",
+            f"/{PRACTICE}/?q={SEARCH_QUERY}",
+            200,
+            {**browser, "HX-Request": "true", "HX-Target": "results", "HX-Current-URL": f"{base}/{PRACTICE}/"},
+        ),
+        "search_page": Step(
+            f"search without JavaScript (whole start page, `?q={SEARCH_QUERY}`)",
+            "GET",
+            f"/{PRACTICE}/?q={SEARCH_QUERY}",
+            200,
+            browser,
+            patient_step=False,
+        ),
+        "selfhelp": Step("self-help page", "GET", f"/{PRACTICE}/zelfhulp/{SELF_HELP_PAGE}", 200, browser),
+        "get": Step("GET question page", "GET", question, 200, browser),
+        "post": Step("POST answer, no JavaScript (write + 303)", "POST", question, 303, form, body),
+        "htmx": Step("htmx POST answer (write + next panel)", "POST", question, 200, htmx, body),
+    }
+
+
+def check(base: str, step: Step) -> None:
+    """One request by hand first: a benchmark of error pages would be worthless."""
+    request = urllib.request.Request(
+        base + step.path, data=step.body.encode() or None, headers=step.headers, method=step.method
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return None
+
+    try:
+        status = urllib.request.build_opener(NoRedirect).open(request).status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    if status != step.expected:
+        raise SystemExit(f"{step.label}: got {status}, expected {step.expected}")
+
+
+def lua(step: Step) -> str:
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = [f"wrk.method = {quoted(step.method)}"]
+    lines += [f"wrk.headers[{quoted(name)}] = {quoted(value)}" for name, value in step.headers.items()]
+    if step.body:
+        lines.append(f"wrk.body = {quoted(step.body)}")
+    return "\n".join(lines) + "\n"
+
+
+def process_tree_cpu(root: int) -> float:
+    """Seconds of CPU used so far by ``root`` and its children (the gunicorn master and its workers)."""
+    pids = [root]
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{root}/task/{root}/children").read_text().split()
+        pids += [int(pid) for pid in children]
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (each wrk run, once it has ended)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wrk(url: str, script: Path, seconds: int, connections: int, server: Server) -> tuple[float, int, float]:
+    """(requests per second, answers that were not 2xx/3xx plus socket errors, CPU seconds per request).
+
+    The CPU is the server's (master and workers) plus wrk's own: on a machine that
+    other work also uses, it is the steadier measure of what a request costs.
+    """
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url]
+    server_before = process_tree_cpu(server.process.pid)
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = process_tree_cpu(server.process.pid) - server_before
+    wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    count = int(re.search(r"(\d+) requests in", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(r"Socket errors: connect (\d+), read \d+, write (\d+), timeout (\d+)", output)
+    bad = int(non_2xx.group(1)) if non_2xx else 0
+    if sockets:  # read errors are gunicorn closing the connection after each answer, as sync workers do
+        bad += sum(int(n) for n in sockets.groups())
+    return rate, bad, (server_cpu + wrk_cpu) / max(count, 1)
+
+
+def throughput(
+    servers: dict[str, Server], steps: dict[str, Step], workdir: Path, args: argparse.Namespace
+) -> dict[str, Figures]:
+    """``--rounds`` interleaved rounds; each step's share is against the hello world of its own round."""
+    scripts = {}
+    for key, step in steps.items():
+        scripts[key] = workdir / f"{key}.lua"
+        scripts[key].write_text(lua(step))
+    figures = {key: Figures() for key in steps}
+    for key, step in steps.items():  # warm up every worker and cache
+        wrk(_url(servers, key, step), scripts[key], 1, args.connections, _server(servers, key))
+    for round_number in range(args.rounds):
+        hello_rate = hello_cpu = 0.0
+        for key, step in steps.items():
+            rate, bad, cpu = wrk(
+                _url(servers, key, step), scripts[key], args.seconds, args.connections, _server(servers, key)
+            )
+            if key == "hello":
+                hello_rate, hello_cpu = rate, cpu
+            figures[key].rates.append(rate)
+            figures[key].shares.append(rate / hello_rate)
+            figures[key].cpu.append(cpu)
+            figures[key].cpu_shares.append(hello_cpu / cpu)
+            figures[key].bad += bad
+        print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
+    return figures
+
+
+def _server(servers: dict[str, Server], key: str) -> Server:
+    return servers["hello"] if key == "hello" else servers["portal"]
+
+
+def _url(servers: dict[str, Server], key: str, step: Step) -> str:
+    return _server(servers, key).base + step.path
+
+
+def latencies(servers: dict[str, Server], steps: dict[str, Step], figures: dict[str, Figures], seconds: int) -> None:
+    """p99 at half of each step's (median) saturating rate, open-loop."""
+    for key, step in steps.items():
+        server = _server(servers, key)
+        rate = statistics.median(figures[key].rates) / 2
+        request = build_request("127.0.0.1", server.port, step.method, step.path, step.headers, step.body.encode())
+        figures[key].latency = measure("127.0.0.1", server.port, request, rate, seconds)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.splitlines()[1].split()[1]
+    load = os.getloadavg()
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory} memory, Python {platform.python_version()}, "
+        f"load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1 / 5 / 15 min) at the end"
+    )
+
+
+def table(steps: dict[str, Step], figures: dict[str, Figures], args: argparse.Namespace) -> str:
+    rows = [
+        "| request | req/s | × hello world (min–max) | CPU per request | × hello world by CPU "
+        "| p50 / p99 at half rate | bad answers | target |",
+        "|---|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
+    met = True
+    for key, step in steps.items():
+        fig = figures[key]
+        share = statistics.median(fig.shares)
+        report = fig.latency
+        assert report is not None
+        p50, p99 = report.percentile(0.5) * 1000, report.percentile(0.99) * 1000
+        latency = f"{p50:.1f} / {p99:.1f} ms @ {report.rate:,.0f}/s"
+        if not report.client_kept_up:
+            latency, p99 = f"– (the client cannot send {report.rate:,.0f}/s)", float("inf")
+        bad = fig.bad + report.unexpected(step.expected)
+        verdict = ""
+        if step.patient_step:
+            ok = share >= TARGET_SHARE and p99 < TARGET_P99_MS and bad == 0
+            met = met and ok
+            verdict = "met" if ok else "**not met**"
+        rows.append(
+            f"| {step.label} | {statistics.median(fig.rates):,.0f} | **{share:.2f}** "
+            f"({min(fig.shares):.2f}–{max(fig.shares):.2f}) | {statistics.median(fig.cpu) * 1e6:,.0f} µs "
+            f"| {statistics.median(fig.cpu_shares):.2f} | {latency} | {bad} | {verdict} |"
+        )
+    summary = (
+        f"Targets: every patient step ≥ {TARGET_SHARE:.1f}× hello world, p99 < {TARGET_P99_MS:.0f} ms at half "
+        f"its saturating rate, no bad answers: **{'met' if met else 'not met'}**."
+    )
+    setup = (
+        f"`wrk -t2 -c{args.connections} -d{args.seconds}s`, {args.rounds} interleaved rounds (median share, "
+        f"range over rounds); CPU per request: the servers' processes plus wrk, median over rounds; "
+        f"latency open-loop for {args.latency_seconds} s per row; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}."
+    )
+    if args.portal_src:
+        setup += f" Portal served from `{args.portal_src}`."
+    return "\n".join([*rows, "", summary, "", setup])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per step and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--latency-seconds", type=int, default=10, help="open-loop duration per step")
+    parser.add_argument("--portal-src", type=Path, help="serve the portal from this source tree instead")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        hello_port, portal_port = free_port(), free_port()
+        env = portal_env(workdir, portal_port, args.portal_src)
+        subprocess.run([*portal_command(portal_port)[:1], "demo"], env=env, check=True, capture_output=True)
+        with (
+            serving(hello_command(hello_port), dict(os.environ), hello_port, "/") as hello,
+            serving(portal_command(portal_port), env, portal_port, "/livez") as portal,
+        ):
+            servers = {"hello": hello, "portal": portal}
+            question, cookie, fields = prepare_run(portal.base)
+            steps = {
+                "hello": Step("**hello world** (`bench/hello_app.py`)", "GET", "/", 200, BROWSER, patient_step=False),
+                **patient_steps(question, cookie, fields, portal.base),
+            }
+            for key, step in steps.items():
+                check(_url(servers, key, step).removesuffix(step.path), step)
+            figures = throughput(servers, steps, workdir, args)
+            latencies(servers, steps, figures, args.latency_seconds)
+    print(table(steps, figures, args))
+
+
+if __name__ == "__main__":
+    main()

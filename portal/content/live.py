@@ -1,0 +1,231 @@
+"""The last good version of every content file, kept up to date with the disk.
+
+Editors change files while the portal runs. A good change must go live without a
+restart, and a broken one must never replace what patients were getting. One
+mechanism does that for every kind of content (the prelude and the trees, pages,
+social maps), so they all behave the same, from start-up on:
+
+* ``refresh`` costs one ``stat`` per file when nothing changed, and loads only
+  the files that changed (and the files whose ``context`` changed: every tree,
+  when the prelude does);
+* once every file is loaded, ``check`` looks across files (a tree's self-care
+  page exists, a page's other language exists, …), so a file can be refused for
+  what another file did;
+* a file whose current version passes its own checks and the cross-checks is
+  live; otherwise patients keep its last good version, and ``refused`` says why.
+  A file that never passed is not live at all, with one exception the check
+  names (``Findings.served_when_new``): a file refused only for what it points
+  at is served as it is when it has no last good version. A file that is gone
+  is dropped.
+
+Plain Python: time comes in as a parameter, so the portal decides how often to
+look (``RULES_CHECK_SECONDS``) and a test decides what "today" is.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Generic, TypeVar, cast
+
+from ..triage.problems import Problem, errors
+
+T = TypeVar("T")
+
+#: Something a file points at in another file, with its line: ``("pagina", "hoesten", 31)``.
+Reference = tuple[str, str, int]
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[T]):
+    """One version of one file: what was built from it (None when it fails its own
+    checks), its problems, and what it points at (checked when every file is loaded)."""
+
+    value: T | None
+    problems: tuple[Problem, ...] = ()
+    references: tuple[Reference, ...] = ()
+
+
+def _nothing(_snapshot: Snapshot) -> None:
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class Kind(Generic[T]):
+    """One kind of content file: which files there are, how one is loaded, and what else
+    a load depends on.
+
+    ``context`` is that dependency (for trees: the prelude in force). When it is another
+    object than at the last load, every file of the kind is loaded again. ``files`` and
+    ``context`` see the kinds added before this one already loaded.
+    """
+
+    name: str
+    files: Callable[[Snapshot], Sequence[Path]]
+    load: Callable[[Path, date, Any], Loaded[T]]
+    context: Callable[[Snapshot], object] = _nothing
+
+
+@dataclass(frozen=True)
+class Version:
+    """The version of a file that was loaded last, and what it was loaded from."""
+
+    kind: Kind[Any]
+    stamp: tuple[int, int] | None
+    context: object
+    loaded: Loaded[Any]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every file's current version and the last good version of each, at one moment.
+
+    A refresh builds a new snapshot and swaps it in whole, so a request reads one
+    consistent state while another thread refreshes.
+    """
+
+    versions: Mapping[Path, Version]
+    good: Mapping[Path, Any]
+    problems: Mapping[Path, list[Problem]]
+
+    def loaded(self, kind: Kind[T]) -> dict[Path, Loaded[T]]:
+        """The current version of every file of ``kind``, good or not."""
+        return {path: version.loaded for path, version in self.versions.items() if version.kind is kind}
+
+    def candidates(self, kind: Kind[T]) -> dict[Path, T]:
+        """The current version of each file that passes its own checks."""
+        return {path: loaded.value for path, loaded in self.loaded(kind).items() if loaded.value is not None}
+
+    def live(self, kind: Kind[T]) -> dict[Path, T]:
+        """The last good version of each file that still exists: what patients get."""
+        found = {path: value for path, value in self.good.items() if self._is(path, kind)}
+        return cast(dict[Path, T], found)
+
+    def available(self, kind: Kind[T]) -> dict[Path, T]:
+        """What other files may point at: the live versions, replaced by current ones
+        that pass their own checks. A file refused only for a cross-check is still
+        available, so one missing file refuses the files that point at it, not a chain."""
+        return {**self.live(kind), **self.candidates(kind)}
+
+    def problems_of(self, *kinds: Kind[Any]) -> dict[Path, list[Problem]]:
+        return {path: found for path, found in self.problems.items() if any(self._is(path, k) for k in kinds)}
+
+    def refused(self, *kinds: Kind[Any]) -> dict[Path, list[Problem]]:
+        """Files whose current version was refused, with the errors."""
+        return {path: errors(found) for path, found in self.problems_of(*kinds).items() if errors(found)}
+
+    def _is(self, path: Path, kind: Kind[Any]) -> bool:
+        version = self.versions.get(path)
+        return version is not None and version.kind is kind
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the cross-check found, by file.
+
+    ``served_when_new``: files refused only because something they point at is
+    missing (a tree's self-help page). Such a file keeps its last good version like
+    any other; but when it has none (at start-up), its current version, which
+    passed its own checks, is served anyway and still reported as refused, so that
+    a missing page never takes a whole triage offline.
+    """
+
+    problems: Mapping[Path, Iterable[Problem]]
+    served_when_new: frozenset[Path] = frozenset()
+
+
+#: The cross-check: what the snapshot's files show when looked at together.
+Check = Callable[[Snapshot], Findings]
+
+_EMPTY = Snapshot({}, {}, {})
+
+
+class LiveFiles:
+    """The last good version of each file of the given kinds (see the module docstring)."""
+
+    def __init__(self, kinds: Sequence[Kind[Any]] = (), check: Check | None = None, check_seconds: float = 0) -> None:
+        self.kinds: list[Kind[Any]] = list(kinds)
+        self.check = check
+        self.check_seconds = check_seconds
+        self.current = _EMPTY
+        self._lock = threading.Lock()
+        self._checked = -math.inf
+
+    def add(self, *kinds: Kind[Any]) -> None:
+        """More kinds, loaded after the ones already added (they may depend on them)."""
+        self.kinds.extend(kinds)
+
+    def refresh(self, today: date, *, force: bool = False) -> bool:
+        """Load what changed and check again; True when something did (or ``force``)."""
+        with self._lock:
+            return self._refresh(today, force)
+
+    def refresh_if_due(self, today: date, now: float) -> bool:
+        """``refresh`` at most every ``check_seconds`` (``now`` from a monotonic clock).
+        A request that finds another thread refreshing does not wait: it reads the
+        versions that are live."""
+        if now - self._checked < self.check_seconds or not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self._checked = now
+            return self._refresh(today, False)
+        finally:
+            self._lock.release()
+
+    def refused(self) -> dict[Path, list[Problem]]:
+        return self.current.refused(*self.kinds)
+
+    def _refresh(self, today: date, force: bool) -> bool:
+        pending, changed = self._scan(today)
+        if not (changed or force):
+            return False
+        findings = self.check(pending) if self.check else Findings({})
+        self.current = _settle(pending, findings)
+        return True
+
+    def _scan(self, today: date) -> tuple[Snapshot, bool]:
+        """Load every file that changed since the last refresh; forget the ones that are gone."""
+        old = self.current
+        versions = dict(old.versions)
+        changed = False
+        for kind in self.kinds:
+            so_far = Snapshot(versions, old.good, old.problems)
+            context = kind.context(so_far)
+            paths = list(kind.files(so_far))
+            for path in paths:
+                stamp = _stamp(path)
+                version = versions.get(path)
+                if version is None or version.stamp != stamp or version.context is not context:
+                    versions[path] = Version(kind, stamp, context, kind.load(path, today, context))
+                    changed = True
+            present = set(paths)
+            for gone in [path for path, version in versions.items() if version.kind is kind and path not in present]:
+                del versions[gone]
+                changed = True
+        return Snapshot(versions, old.good, old.problems), changed
+
+
+def _settle(pending: Snapshot, findings: Findings) -> Snapshot:
+    """Accept each current version that passes every check; keep the last good one of the others."""
+    good = {path: value for path, value in pending.good.items() if path in pending.versions}
+    problems: dict[Path, list[Problem]] = {}
+    for path, version in pending.versions.items():
+        found = [*version.loaded.problems, *findings.problems.get(path, ())]
+        problems[path] = found
+        first = path not in good and path in findings.served_when_new
+        if version.loaded.value is not None and (not errors(found) or first):
+            good[path] = version.loaded.value
+    return Snapshot(dict(pending.versions), good, problems)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """When the file last changed, and its size (two saves within one clock tick rarely have the same size)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
