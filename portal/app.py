@@ -67,9 +67,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(patient_bp)
     assets.init_app(app)
     app.jinja_env.globals["static_url"] = _static_url
-    from .patient.ownership import proof
+    from . import signed_tokens
 
-    app.jinja_env.globals["run_proof"] = proof
+    signed_tokens.init_app(app)
 
     from . import vocabulary
 

@@ -35,9 +35,9 @@ def triage_allowed(now: datetime) -> bool:
     )
 
 
-def steps_allowed(run_id: str, now: datetime) -> bool:
-    """One more answer in this triage (a script hammering one run)."""
-    return throttle.within_limit(get_db(), "steps:" + run_id, limit=_limit("STEPS_PER_RUN_HOUR"), window=HOUR, now=now)
+def step_limit(run_id: str) -> throttle.Limit:
+    """Answers in one triage (a script hammering one run); counted as the answer is stored."""
+    return throttle.Limit("steps:" + run_id, _limit("STEPS_PER_RUN_HOUR"), HOUR)
 
 
 def request_allowed(now: datetime) -> bool:

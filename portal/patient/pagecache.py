@@ -5,9 +5,9 @@ tree (same practice, language, profile, chosen answer, step) except for three
 values: the run id (in the form's URL and the "previous question" link), the
 CSRF token and the run proof. Rendering the layout and the form through Jinja was
 the largest part of a triage step, so a page is rendered once per distinct key,
-with placeholders for those three, and they are filled in for each request: the
-CSRF token and the run proof are made fresh per response, exactly as the
-template's own ``csrf_token()`` and ``run_proof()`` make them.
+with placeholders for those three, and they are filled in for each request by
+the same ``csrf_token()`` and ``run_proof()`` the templates call
+(``portal.signed_tokens``).
 
 Safety rests on the key holding everything the page shows. Callers pass it
 explicitly; on top of that, a cached render cannot see ``request``, ``session``,

@@ -151,7 +151,9 @@ def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):
     if page_id == OUTCOME_PAGE:
         return _outcome(practice, tree, run.id, run.answers, result, counterfactual=run.counterfactual)
     shown = _find_page(result, page_id)
-    if shown is None or sent_request(run.id) is not None:
+    # A request can only have been sent from a finished triage: only then is it worth a query.
+    frozen = (run.outcome_node is not None or result.finished) and sent_request(run.id) is not None
+    if shown is None or frozen:
         # Not on the path (any more), or frozen because a request was sent: show where the patient really is.
         return redirect(_step_url(practice, tree, run.id, result), 303)
     current = {q.id: run.answers[q.id] for q in shown.questions if q.id in run.answers}
@@ -169,10 +171,12 @@ def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):
         except TriageError:
             abort(400)
         try:
-            if not limits.steps_allowed(run.id, clock.now()):
+            progress = _progress(new_result, answers)
+            if not record_progress(
+                get_db(), run.id, progress, current_locale(), clock.now(), limit=limits.step_limit(run.id)
+            ):
                 form = form if form is not None else page_form(shown, result.profile, current_locale(), current)
                 return _render_page(practice, tree, run.id, result, shown, form, problem="too_many", status=429)
-            record_progress(get_db(), run.id, _progress(new_result, answers), current_locale(), clock.now())
         except StorageUnavailable:
             form = form if form is not None else page_form(shown, result.profile, current_locale(), current)
             return _render_page(practice, tree, run.id, result, shown, form, problem="unavailable", status=503)

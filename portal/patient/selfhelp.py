@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, redirect, render_template, request, url_for
 
 from .. import clock
@@ -13,7 +15,7 @@ from ..storage.db import get_db
 from ..storage.feedback import record_feedback
 from ..storage.routing import get_run
 from ..vocabulary import FeedbackReason, member
-from . import bp
+from . import bp, pagecache
 from .routes import practice_or_404
 
 
@@ -45,16 +47,15 @@ def selfhelp_page(practice_slug: str, slug: str):
     if page is None:
         abort(404)
     run_id = request.args.get("run") if get_run(get_db(), request.args.get("run", "")) else None
-    return render_template(
-        "patient/selfhelp_page.html",
-        practice=practice,
-        page=page,
-        preview=False,
-        run_id=run_id,
-        trees=[live_trees()[t] for t in page.related_trees if t in live_trees()],
-        thanks=request.args.get("bedankt") == "1",
-        tree=None,
-    )
+    trees = tuple(live_trees()[t] for t in page.related_trees if t in live_trees())
+    thanks = request.args.get("bedankt") == "1"
+
+    def context(for_run: str | None) -> dict[str, Any]:
+        return dict(practice=practice, page=page, preview=False, run_id=for_run, trees=trees, thanks=thanks, tree=None)
+
+    # The same for every patient who opens this page (apart from the run id): from pagecache.
+    key = ("selfhelp", page.slug, page.language, thanks)
+    return pagecache.render("patient/selfhelp_page.html", key, context, same=(practice, page, trees), run_id=run_id)
 
 
 @bp.post("/<practice_slug>/zelfhulp/<slug>/feedback")

@@ -17,6 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from .db import immediate
+from .throttle import Limit, within_limit
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -100,12 +101,21 @@ def start_run(
     return run_id
 
 
-def record_progress(db: Database, run_id: str, progress: Progress, locale: str, now: datetime) -> None:
-    """Store the answers so far; finishing sets the outcome, going back clears it."""
+def record_progress(
+    db: Database, run_id: str, progress: Progress, locale: str, now: datetime, *, limit: Limit | None = None
+) -> bool:
+    """Store the answers so far; finishing sets the outcome, going back clears it.
+
+    With ``limit``, the step is counted against it in the same transaction (one
+    commit per answer, not two) and nothing is stored once it is passed: False.
+    """
     columns = {**_progress_columns(progress, now), "locale": locale}
     assignments = ", ".join(f"{name} = :{name}" for name in columns)
     with immediate(db, durable=False):
+        if limit is not None and not within_limit(db, limit.key, limit=limit.limit, window=limit.window, now=now):
+            return False
         db.execute(f"UPDATE triage_runs SET {assignments} WHERE id = :id", {**columns, "id": run_id})
+    return True
 
 
 def _progress_columns(progress: Progress, now: datetime) -> dict[str, Any]:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import sqlite3
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from .db import immediate
+from .db import StorageUnavailable, immediate, is_unavailable
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -58,24 +60,46 @@ def client_key(secret: str, address: str) -> str:
     return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class Limit:
+    """At most ``limit`` events per ``window`` for ``key``."""
+
+    key: str
+    limit: int
+    window: timedelta
+
+
 def within_limit(db: Database, key: str, *, limit: int, window: timedelta, now: datetime) -> bool:
     """Count one event for ``key`` in the current fixed window; False once ``limit`` is passed.
 
-    Windows that have passed are deleted as we go, so the table stays small.
+    One upsert that returns the new count: a single statement is atomic, so two
+    workers counting at once both see their own increment (this ran on every
+    answer as five statements in an explicit transaction). When the count is 1 a
+    new window began, and the key's older windows are deleted, so the table stays
+    small.
     """
     seconds = int(window.total_seconds())
     start = int(now.timestamp()) // seconds * seconds
     label = f"{seconds}:{start}"
-    with immediate(db, durable=False):
-        db.execute(
-            "DELETE FROM rate_limits WHERE key = ? AND window != ? AND window LIKE ?", [key, label, f"{seconds}:%"]
-        )
-        db.execute(
+    inside = db.conn.in_transaction  # part of a caller's transaction: that caller commits
+    try:
+        count = db.conn.execute(
             "INSERT INTO rate_limits (key, window, n) VALUES (?, ?, 1) "
-            "ON CONFLICT (key, window) DO UPDATE SET n = n + 1",
+            "ON CONFLICT (key, window) DO UPDATE SET n = n + 1 RETURNING n",
             [key, label],
-        )
-        count = next(iter(db.query("SELECT n FROM rate_limits WHERE key = ? AND window = ?", [key, label])))["n"]
+        ).fetchone()[0]
+        if count == 1:
+            db.conn.execute(
+                "DELETE FROM rate_limits WHERE key = ? AND window != ? AND window LIKE ?", [key, label, f"{seconds}:%"]
+            )
+        if not inside:
+            db.conn.commit()
+    except sqlite3.OperationalError as exc:
+        if db.conn.in_transaction and not inside:
+            db.conn.rollback()
+        if is_unavailable(exc):
+            raise StorageUnavailable(str(exc)) from exc
+        raise
     return count <= limit
 
 

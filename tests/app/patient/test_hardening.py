@@ -11,7 +11,7 @@ import pytest
 
 from portal import create_app
 from portal.storage.db import get_db
-from tests.factories import ECONSULT_FORM, econsult_run, request_url, send_econsult, soup, text
+from tests.factories import ADULT_WOMAN, ECONSULT_FORM, Patient, econsult_run, request_url, send_econsult, soup, text
 
 
 @pytest.fixture
@@ -203,3 +203,19 @@ def test_a_forged_post_to_someone_elses_triage_gets_the_error_page_not_a_crash(c
     forged = stranger.post(response.headers["Location"], data={"who_for": "self", "csrf_token": "forged"})
     assert forged.status_code == 400
     assert "Probeer het nog eens" in text(forged)
+
+
+def test_a_script_hammering_one_triage_is_stopped_and_the_answer_is_not_stored(app_config, db):
+    app = create_app({**app_config, "STEPS_PER_RUN_HOUR": 1})
+    client = app.test_client()
+    patient = Patient(client)
+    patient.start("keelpijn")
+    first = patient.answer(**ADULT_WOMAN)
+    assert first.status_code == 303
+    answers_before = db.execute("SELECT answers FROM triage_runs").fetchone()[0]
+    page = client.get(patient.url)
+    question = soup(page).find("input", {"type": "radio"})
+    refused = client.post(patient.url, data={question["name"]: question["value"]})
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert db.execute("SELECT answers FROM triage_runs").fetchone()[0] == answers_before
+    assert soup(refused).find("input", {"type": "radio"}) is not None  # the question is shown again
