@@ -5,7 +5,8 @@ The session is opened and re-signed on every request (it slides: it lives
 of a patient request. Three things Flask does each time change nothing:
 
 - it builds the itsdangerous serializer twice a request, to open and to save the
-  session; the serializer depends only on the keys, so it is built once per key;
+  session; the serializer depends only on the keys, so it is built once per key,
+  and its signer derives the signing key from the secret once (``KeyOnceSigner``);
 - it serialises the session again (tagged JSON, zlib, base64) although, on most
   requests, it holds exactly what the cookie brought. When it does, the cookie's
   own payload is signed again, with a new timestamp: byte for byte what Flask
@@ -22,11 +23,12 @@ file from a shared cache.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import want_bytes
 
 
 def _copy(value: Any) -> Any:
@@ -36,6 +38,25 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value
+
+
+class KeyOnceSigner(TimestampSigner):
+    """itsdangerous' timestamp signer, deriving the signing key once instead of on every call.
+
+    The key is an HMAC of the secret and the salt; itsdangerous computes it again
+    for every signature it makes or checks (twice a request for the session
+    cookie), and it never changes for the same secret, salt and method.
+    """
+
+    _derived: ClassVar[dict[tuple[Any, ...], bytes]] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        key = (secret, self.salt, self.key_derivation, self.digest_method)
+        derived = self._derived.get(key)
+        if derived is None:
+            derived = self._derived[key] = super().derive_key(secret_key)
+        return derived
 
 
 class Session(SecureCookieSession):
@@ -53,7 +74,10 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         if key not in self._serializers:
-            self._serializers[key] = super().get_signing_serializer(app)
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                serializer.signer = KeyOnceSigner
+            self._serializers[key] = serializer
         return self._serializers[key]
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
