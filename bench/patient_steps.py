@@ -63,7 +63,7 @@ from fixed_rate import LatencyReport, build_request, measure  # noqa: E402
 GUNICORN_FLAGS = ("--workers", "2", "--worker-class", "sync", "--no-control-socket")
 PRACTICE = "de-linde"
 TREE = "keelpijn"
-ANSWER = {"breathing_or_drooling": "no"}  # keelpijn's first tree question, answered "no"
+ANSWER = {"alarm_signs": "none"}  # keelpijn's first tree question (a checklist), answered "none of these"
 SEARCH_QUERY = "hoofpijn"  # a typo: the search tries every word of every tree
 SELF_HELP_PAGE = "keelpijn"
 BROWSER = {

@@ -26,9 +26,13 @@ from pathlib import Path
 from .content.live import Findings, LiveFiles, Loaded, Snapshot
 from .pages.library import PAGES_DIR, SOCIAL_MAP_DIR, ContentLibrary
 from .pages.model import Municipality, Page
+from .pages.search import build_index
+from .triage.lexicon import Lexicon, lexicon_kind
+from .triage.lexicon import cross_check as lexicon_cross_check
 from .triage.model import Outcome, Tree
 from .triage.problems import Problem, Severity, errors
 from .triage.rules import RuleBook, group, rule_files
+from .triage.search import SearchIndex
 
 LANGUAGES = ("nl", "en")
 
@@ -42,12 +46,35 @@ class Content:
         self.live = LiveFiles(check=self.check, check_seconds=check_seconds)
         self.book = RuleBook(rules_dir, self.live, tree_files)
         self.library = ContentLibrary(content_dir, self.live)
+        self.lexicon_kind = lexicon_kind(rules_dir)  # the search lexicon (portal.triage.lexicon)
+        self.live.add(self.lexicon_kind)
+        self._search: tuple[Snapshot, SearchIndex] | None = None
 
     def refresh(self, today: date) -> bool:
-        return self.live.refresh(today)
+        return self._indexed(self.live.refresh(today))
 
     def refresh_if_due(self, today: date, now: float) -> bool:
-        return self.live.refresh_if_due(today, now)
+        return self._indexed(self.live.refresh_if_due(today, now))
+
+    @property
+    def lexicon(self) -> Lexicon | None:
+        """The live search lexicon (its last good version), if there is one."""
+        return next(iter(self.live.current.live(self.lexicon_kind).values()), None)
+
+    @property
+    def search_index(self) -> SearchIndex:
+        """One search over the live complaints and pages, built when they load (not per search)."""
+        snapshot = self.live.current
+        if self._search is None or self._search[0] is not snapshot:
+            pages = self.library.pages.values()
+            self._search = (snapshot, build_index(self.book.trees.values(), pages, self.lexicon))
+        return self._search[1]
+
+    def _indexed(self, changed: bool) -> bool:
+        """After a load that changed something, build the search index at once, so no patient waits for it."""
+        if changed:
+            _ = self.search_index
+        return changed
 
     def refused(self) -> dict[Path, list[Problem]]:
         """Every file whose current version was refused: trees, pages and social maps."""
@@ -61,14 +88,19 @@ class Content:
         references = cross_check(
             snapshot.candidates(self.book.tree_kind), snapshot.loaded(self.library.page_kind), world
         )
+        catch_all = [tree_id for tree_id, tree in world.trees.items() if tree.catch_all]
+        # A tree file that is refused for now is not gone: its terms stay valid (file name = tree id).
+        tree_ids = {*world.trees, *(path.stem for path in snapshot.loaded(self.book.tree_kind))}
+        lexicon = lexicon_cross_check(snapshot, self.lexicon_kind, tree_ids, catch_all)
         merged: dict[Path, list[Problem]] = {}
-        for found in (trees, pages, references):
+        for found in (trees, pages, references, lexicon):
             for path, problems in found.items():
                 merged.setdefault(path, []).extend(problems)
         only_pages_missing = frozenset(
             path for path, problems in references.items() if errors(problems) and not errors(trees.get(path, []))
         )
-        return Findings(merged, served_when_new=only_pages_missing)
+        # A lexicon naming a tree that is gone still helps search for every other tree.
+        return Findings(merged, served_when_new=only_pages_missing | frozenset(lexicon))
 
     def _world(self, snapshot: Snapshot) -> World:
         return World(
@@ -201,6 +233,8 @@ def lint_all(paths: Iterable[Path], today: date, *, rules_dir: Path, content_dir
     )
     content.refresh(today)
     problems = content.book.report(named) if tree_paths else []
+    if tree_paths:  # the lexicon of the tree directory (LEX rules, portal.triage.lexicon)
+        problems += [p for found in content.live.current.problems_of(content.lexicon_kind).values() for p in found]
     for other in others:  # more tree directories: trees only
         book = RuleBook(other, files=groups[other])
         book.refresh(today)

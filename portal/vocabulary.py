@@ -53,6 +53,7 @@ __all__ = [
     "ROUTE_PREFIXES",
     "SOCIAL_SERVICE_DESCRIPTIONS",
     "SOCIAL_SERVICE_LABELS",
+    "TEMPLATE_ROLES",
     "THEME_LABELS",
     "TIMEFRAME_LABELS",
     "URGENCY_LABELS",
@@ -216,6 +217,8 @@ class Role(StrEnum):
     EDITOR = "editor"
     EVALUATOR = "evaluator"
     ADMIN = "admin"
+    #: Works the inbox like an assistant and manages the practice's reply templates.
+    PRACTICE_MANAGER = "practice_manager"
 
 
 ROLE_LABELS: Mapping[Role, Label] = {
@@ -223,11 +226,14 @@ ROLE_LABELS: Mapping[Role, Label] = {
     Role.EDITOR: _l("Editor"),
     Role.EVALUATOR: _l("Evaluator"),
     Role.ADMIN: _l("Administrator"),
+    Role.PRACTICE_MANAGER: _l("Practice manager"),
 }
 
 # Who may open each part of the staff side: an admin opens every part.
 #: The inbox of one's practices.
-INBOX_ROLES = (Role.ASSISTANT, Role.ADMIN)
+INBOX_ROLES = (Role.ASSISTANT, Role.PRACTICE_MANAGER, Role.ADMIN)
+#: The reply templates of one's practices (assistants use them, but do not change them).
+TEMPLATE_ROLES = (Role.PRACTICE_MANAGER, Role.ADMIN)
 #: The editors' workbench.
 EDITOR_ROLES = (Role.EDITOR, Role.ADMIN)
 #: The evaluation dashboard and its exports.

@@ -15,6 +15,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from portal import create_app
 from portal.demo import load_demo
@@ -26,13 +29,46 @@ RULES = REPO / "triage_rules"
 TODAY = date(2026, 11, 22)
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "voordeur.db"
+class _TemplatesCompiledOnce(BytecodeCache):
+    """Jinja's compiled templates, shared by every app the tests build in this process.
+
+    Each test builds its own app, and compiling the templates again for each one was
+    the largest part of a test's time. Jinja checks the template source's checksum on
+    every load, so a changed template is compiled anew.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _TemplatesCompiledOnce()}
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """A migrated database with the demo practices, made once; tests get a copy."""
+    path = tmp_path_factory.mktemp("template") / "voordeur.db"
     db = open_db(path)
     migrate(db)
     load_demo(db)
     db.close()
+    assert not Path(f"{path}-wal").exists(), "the last close folds the write-ahead log into the file"
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, demo_database: Path) -> Path:
+    """A private copy of the migrated demo database (mode 0600 kept)."""
+    path = tmp_path / "voordeur.db"
+    shutil.copy2(demo_database, path)
     return path
 
 
@@ -146,18 +182,23 @@ def start_live_server(
     serve = [_voordeur(), "serve", "--port", str(port), "--workers", "2"]
     if tls:
         serve += ["--certfile", tls[0], "--keyfile", tls[1]]
-    process = subprocess.Popen(serve, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # The server's output goes to a file: a pipe that nobody reads fills up (64 KB of
+    # warnings) and then blocks gunicorn mid-request.
+    log = instance / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(serve, env=env, stdout=output, stderr=subprocess.STDOUT)
     base = f"{scheme}://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=1, context=tls[2] if tls else None) as response:
                 if response.status == 200:
                     return LiveServer(base, env, instance / "voordeur.db", process)
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.05)
     process.kill()
-    raise RuntimeError("the portal did not start: " + process.stdout.read().decode())
+    process.wait()
+    raise RuntimeError("the portal did not start: " + log.read_text(errors="replace"))
 
 
 def stop_live_server(live: LiveServer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from bs4 import BeautifulSoup
 
@@ -21,8 +22,12 @@ class Patient:
     history: list[str] = field(default_factory=list)
     htmx: bool = False
 
-    def start(self, tree: str, emergency: str = "none"):
-        return self._post(f"/{self.practice}/triage/{tree}", {"emergency_screen": emergency})
+    def start(self, tree: str, emergency: str = "none", danger: str | list[str] | None = "none"):
+        """The emergency screen, then (unless ``danger`` is None) the general danger screen with ``danger`` ticked."""
+        response = self._post(f"/{self.practice}/triage/{tree}", {"emergency_screen": emergency})
+        if danger is not None and self.url.endswith("/general_danger"):
+            return self._post(self.url, {"general_danger": danger})
+        return response
 
     def answer(self, **values: str):
         return self._post(self.url, values)
@@ -57,11 +62,23 @@ def text(response) -> str:
 STAFF_PASSWORD = "correct horse battery staple"
 
 
+@cache
+def staff_password_hash() -> str:
+    """The portal's own argon2id hash of STAFF_PASSWORD, made once per test process.
+
+    argon2id is slow on purpose (about 0.1 s of CPU a hash); the accounts the tests
+    make all have this password, so they share one real hash. Logging in still
+    verifies the password against it in full.
+    """
+    from portal.staff.credentials import hash_password
+
+    return hash_password(STAFF_PASSWORD)
+
+
 def gen_staff(db, *, role: str = "assistant", practices=("de-linde",), email: str | None = None):
     """A staff account with a confirmed TOTP secret, as after enrolment."""
     import pyotp
 
-    from portal.staff.credentials import hash_password
     from portal.storage.staff import confirm_totp, create_staff, get_staff, set_totp_secret
 
     email = email or f"{role}.{'-'.join(practices)}@example.nl"
@@ -71,7 +88,7 @@ def gen_staff(db, *, role: str = "assistant", practices=("de-linde",), email: st
         name=f"{role.title()} {practices[0]}",
         role=role,
         practices=list(practices),
-        password_hash=hash_password(STAFF_PASSWORD),
+        password_hash=staff_password_hash(),
     )
     set_totp_secret(db, staff.id, pyotp.random_base32())
     confirm_totp(db, staff.id)
@@ -102,9 +119,8 @@ def econsult_run(client, practice: str = "de-linde") -> Patient:
     patient = Patient(client, practice=practice)
     patient.start("hoesten")
     patient.answer(**ADULT_WOMAN)
-    patient.answer(cannot_speak="no")
-    patient.answer(coughing_blood="no")
-    patient.answer(fever_getting_worse="no")
+    patient.answer(breath_signs="none")
+    patient.answer(today_signs="none")
     patient.answer(duration="over_3_weeks")
     patient.answer(**NO_RISK)
     assert patient.url.endswith("/uitkomst"), patient.url
@@ -142,8 +158,8 @@ def self_care_run(client, practice: str = "de-linde") -> Patient:
     patient = Patient(client, practice=practice)
     patient.start("keelpijn")
     patient.answer(**ADULT_WOMAN)
-    for question in ("breathing_or_drooling", "mouth_or_swelling", "very_ill"):
-        patient.answer(**{question: "no"})
+    for question in ("alarm_signs", "today_signs"):
+        patient.answer(**{question: "none"})
     patient.answer(duration="under_1_week")
     patient.answer(**NO_RISK)
     return patient
@@ -157,6 +173,7 @@ def worries_run(
     patient.start("zorgen")
     patient.answer(**profile)
     patient.answer(dark_thoughts="no")
+    patient.answer(unsafe_home="no")
     patient.answer(low_mood=low_mood)
     if topic:
         patient.answer(topic=topic)

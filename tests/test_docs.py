@@ -25,7 +25,7 @@ def test_each_field_reference_matches_its_schema(kind):
 
 def test_the_readme_lists_every_command(app):
     readme = (REPO / "README.md").read_text("utf-8")
-    ours = {"serve", "migrate", "demo", "lint", "sweep", "practices", "users", "purge", "audit", "outbox"}
+    ours = {"serve", "migrate", "demo", "lint", "sweep", "practices", "users", "purge", "audit", "outbox", "validate"}
     assert ours <= set(app.cli.commands)
     for name in ours:
         assert f"`voordeur {name}" in readme, name

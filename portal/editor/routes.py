@@ -18,11 +18,11 @@ from ..lint import lint_all
 from ..pages.loader import read_page
 from ..rulebook import rules
 from ..staff.guard import current_staff, staff_required
-from ..triage.cases import run_cases
+from ..triage.cases import case_answers, run_cases
 from ..triage.diagram import svg
 from ..triage.engine import TriageError, answer_labels, walk
 from ..triage.loader import build_tree, read_file
-from ..triage.model import AGE_BANDS, SEXES, WHO_FOR, Outcome, Profile, Tree
+from ..triage.model import AGE_BANDS, SEXES, WHO_FOR, AnswerValue, Outcome, Profile, Tree, ticked
 from ..triage.problems import errors
 from ..vocabulary import EDITOR_ROLES
 
@@ -120,8 +120,12 @@ def simulate(tree_id: str):
         age_band=_choice(request.args.get("age_band"), AGE_BANDS),
         sex=_choice(request.args.get("sex"), SEXES),
     )
-    answers = {k: v for k, v in request.args.items() if k.startswith("a_")}
-    answers = {k[2:]: v for k, v in answers.items() if v}
+    # A checklist sends one a_<id> per ticked box: several values become a list.
+    answers: dict[str, str | list[str]] = {}
+    for key in request.args:
+        values = [v for v in request.args.getlist(key) if v]
+        if key.startswith("a_") and values:
+            answers[key[2:]] = values[0] if len(values) == 1 else values
     context = dict(
         subject=tree,
         problems=problems,
@@ -151,7 +155,11 @@ def simulate(tree_id: str):
                 context["covering"] = [
                     r.case
                     for r in results
-                    if r.passed and r.outcome and r.outcome.id == result.step.id and _same_path(r.case.answers, answers)
+                    if r.passed
+                    and r.outcome
+                    and r.outcome.id == result.step.id
+                    and r.case.profile.age_band == persona.age_band
+                    and _same_path(case_answers(tree, r.case.answers), answers)
                 ]
     return _render("editor/simulate.html", **context)
 
@@ -160,6 +168,7 @@ def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:
     return value if value in allowed else None
 
 
-def _same_path(case_answers: Mapping[str, str], answers: Mapping[str, str]) -> bool:
-    """A case covers this path when it gives the same answers to the same questions."""
-    return {k: v for k, v in case_answers.items() if k not in Profile.__annotations__} == answers
+def _same_path(case_answers: Mapping[str, AnswerValue], answers: Mapping[str, AnswerValue]) -> bool:
+    """A case covers this path when it gives the same answers to the same questions (a checklist's ticks as a set)."""
+    given = {k: frozenset(ticked(v)) for k, v in answers.items()}
+    return {k: frozenset(ticked(v)) for k, v in case_answers.items() if k not in Profile.__annotations__} == given

@@ -34,6 +34,20 @@ class Period:
         return "week" if (self.end - self.start).days <= 120 else "month"
 
 
+def bucket_end(first: date, bucket: str) -> date:
+    """The last day of the week (from its Monday) or month (from its 1st) that starts on ``first``."""
+    if bucket == "week":
+        return first + timedelta(days=6)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def partial(first: date, period: Period, today: date) -> bool:
+    """Does the period, or today, cut the bucket starting on ``first`` short? Its count is then
+    not comparable with whole ones."""
+    return first < period.start or bucket_end(first, period.bucket) > min(period.end, today)
+
+
 def overview(db: Database, scope: list[str], period: Period) -> dict:
     routes = store.route_counts(db, scope, period.start, period.end)
     previous = store.route_counts(db, scope, period.previous.start, period.previous.end)

@@ -15,6 +15,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
@@ -52,10 +53,12 @@ def _small_numbers() -> dict[str, object]:
 
 
 def _refresh() -> None:
-    """Bring the rollups up to date (the last two days), at most once a minute per worker."""
+    """Bring the rollups up to date (the days whose routing records changed), at most once a
+    minute per worker. This runs in the evaluation process (Procfile ``evaluation:``), never in a
+    patient's worker; ``voordeur stats refresh`` does the same from cron."""
     database = current_app.config["VOORDEUR"]["DATABASE"]
     if time.monotonic() - _last_refresh.get(database, float("-inf")) >= REFRESH_SECONDS:
-        store.refresh(get_db(), clock.now())
+        store.refresh(get_db())
         _last_refresh[database] = time.monotonic()
 
 
@@ -97,6 +100,28 @@ def _period() -> report.Period:
     return report.Period(start, end)
 
 
+def _complaint_titles() -> dict[str, str]:
+    """Tree id → the complaint's title in the reader's language (``beet_steek`` → "Beet of steek")."""
+    from ..rulebook import live_trees
+
+    locale = str(get_locale() or "nl")
+    return {tree_id: tree.title.get(locale) for tree_id, tree in live_trees().items()}
+
+
+def _series_labels(series: list[tuple[str, dict[str, int]]], period: report.Period) -> list[tuple[str, dict[str, int]]]:
+    """Each bucket labelled by its first day in the reader's language ("2 mrt." or "mrt. 2026"),
+    and marked when the period (or today) cuts it short, so a partial week does not look like a drop."""
+    today = clock.local().date()
+    labelled = []
+    for key, counts in series:
+        first = date.fromisoformat(key)
+        label = format_date(first, "d MMM" if period.bucket == "week" else "MMM yyyy")
+        if report.partial(first, period, today):
+            label = _("%(label)s (partial)", label=label)
+        labelled.append((label, counts))
+    return labelled
+
+
 @bp.get("/")
 @staff_required(*EVALUATION_ROLES)
 def dashboard():
@@ -104,7 +129,7 @@ def dashboard():
     db = get_db()
     scope, chosen = _scope()
     period = _period()
-    series = store.series(db, scope, period.start, period.end, period.bucket)
+    series = _series_labels(store.series(db, scope, period.start, period.end, period.bucket), period)
     staff = current_staff()
     return render_template(
         "evaluation/dashboard.html",
@@ -126,6 +151,7 @@ def dashboard():
         baseline=report.baseline_comparison(db, scope, period),
         routes=ROUTES,
         colours=ROUTE_COLOURS,
+        titles=_complaint_titles(),
     )
 
 
@@ -327,6 +353,7 @@ def yearly_report():
         baseline=report.baseline_comparison(db, scope, period),
         routes=ROUTES,
         period=period,
+        titles=_complaint_titles(),
     )
 
 

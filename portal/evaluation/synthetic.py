@@ -65,7 +65,7 @@ def sample_paths(tree: Tree, rng: random.Random, count: int = 120) -> list[Sampl
             assert isinstance(step, Page)
             for question in step.questions:
                 options = question.answers_for(result.profile)
-                if question.id == "emergency_screen":
+                if question.id in ("emergency_screen", "general_danger"):  # the first two screens: mostly "none"
                     choice = "none" if rng.random() > 0.03 else rng.choice([a.value for a in options])
                 elif question.id == "age_band":
                     choice = rng.choice(AGE_BANDS[1:]) if rng.random() > 0.02 else AGE_BANDS[0]

@@ -8,11 +8,14 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import clock, mail
+from ..contentlib import content
 from ..errors import BadInput
+from ..extensions import htmx
 from ..i18n import current_locale
 from ..rulebook import live_trees
 from ..staff.guard import audit_context, current_staff, staff_required
 from ..storage import audit
+from ..storage import reply_templates as templates_store
 from ..storage import requests as store
 from ..storage.db import get_db
 from ..storage.outbox import MailOrder
@@ -20,15 +23,22 @@ from ..storage.practices import get_practice
 from ..storage.routing import get_run
 from ..storage.staff import list_staff
 from ..triage.engine import TriageError, answer_labels, walk
-from ..vocabulary import AUDIT_ROLES, INBOX_ROLES, RequestKind, RequestStatus, member
+from ..vocabulary import AUDIT_ROLES, INBOX_ROLES, RequestStatus
 from ..workdays import working_hours_between
+from . import listing
 from .forms import REROUTES, CloseForm, ReplyForm, RerouteForm
+from .placeholders import fill, first_name
 
 bp = Blueprint("inbox", __name__, url_prefix="/staff")
 
 
 def sla(request_row: store.PracticeRequest, now: datetime) -> tuple[str, float]:
-    """('overdue' | 'due', working hours left), counted in working hours."""
+    """('overdue' | 'due', working hours left), counted in working hours; ('answered', 0) once answered.
+
+    The clock stops at the answer: an answered request is never shown as overdue.
+    """
+    if request_row.status in (RequestStatus.ANSWERED, RequestStatus.CLOSED):
+        return "answered", 0.0
     due = clock.local(datetime.fromisoformat(request_row.due_at))
     left = working_hours_between(clock.local(now), due)
     return ("overdue" if left < 0 else "due"), round(left, 1)
@@ -59,21 +69,33 @@ def _audit(action: str, practice: str, request_id: int | None = None, detail: st
 @bp.get("/<practice_slug>/inbox")
 @staff_required(*INBOX_ROLES)
 def index(practice_slug: str):
-    kind = member(RequestKind, request.args.get("kind"))
-    status = member(RequestStatus, request.args.get("status"))
+    """The list, filtered as the URL says. Polled by htmx every 30 s for the list part only
+    (``HX-Target: inbox-list``); each poll is a list view, audited with the ids it showed."""
+    staff = current_staff()
+    assert staff is not None
     db = get_db()
-    rows = store.inbox(db, practice_slug, kind=kind, status=status)
-    shown = audit.ids_detail(row.id for row in rows)  # which requests the list showed (NEN 7513)
-    _audit("view:inbox" + (f":{kind}" if kind else "") + (f":{status}" if status else ""), practice_slug, detail=shown)
     now = clock.now()
+    query = listing.read_query(request.args, staff.id)
+    found = store.inbox(db, practice_slug, query=query, now=now)
+    _audit(listing.audit_action(query), practice_slug, detail=audit.ids_detail(row.id for row in found))
+    locale = current_locale()
+    staff_names = {s.id: s.name for s in list_staff(db)}
+    counts = store.inbox_counts(db, practice_slug, staff_id=staff.id, now=now)
+    partial = bool(htmx) and htmx.target == "inbox-list"
     return render_template(
-        "inbox/index.html",
+        "inbox/_list.html" if partial else "inbox/index.html",
         practice=get_practice(db, practice_slug),
-        rows=[(row, *sla(row, now)) for row in rows],
-        counts=store.status_counts(db, practice_slug),
-        kind=kind,
-        status=status,
-        staff=current_staff(),
+        rows=listing.rows(found, now=now, locale=locale, staff_names=staff_names, sla=sla),
+        counts=counts,
+        query=query,
+        args=listing.url_args,
+        views=listing.VIEW_LABELS,
+        sexes=listing.SEX_LABELS,
+        complaints=sorted(
+            ((tree_id, listing.complaint_title(tree_id, locale)) for tree_id in counts.complaints),
+            key=lambda pair: pair[1].lower(),
+        ),
+        staff=staff,
     )
 
 
@@ -106,9 +128,37 @@ def _triage_path(found: store.PracticeRequest, locale: str) -> tuple[list[tuple[
 @bp.get("/<practice_slug>/requests/<int:request_id>")
 @staff_required(*INBOX_ROLES)
 def detail(practice_slug: str, request_id: int):
+    """The request. With ``?template=ID`` the reply form comes back filled from that template
+    (works without JavaScript); the audit row then names the template too."""
     found = _request_or_404(practice_slug, request_id)
-    _audit("view:request", practice_slug, found.id)
-    return _render_detail(practice_slug, found)
+    chosen = _chosen_template(practice_slug, request.args.get("template"))
+    _audit("view:request", practice_slug, found.id, detail=f"template:{chosen.id}" if chosen else None)
+    if chosen is None:
+        return _render_detail(practice_slug, found)
+    form = ReplyForm(formdata=None, data=_reply_defaults(found) | {"template": str(chosen.id)})
+    form.body.data = _filled(chosen, found)
+    return _render_detail(practice_slug, found, reply_form=form)
+
+
+def _chosen_template(practice_slug: str, template_id: str | None) -> templates_store.ReplyTemplate | None:
+    """A template of this practice by the id in a URL or form; anything else is no template."""
+    if not template_id or not template_id.isdigit():
+        return None
+    return templates_store.get(get_db(), practice_slug, int(template_id))
+
+
+def _filled(template: templates_store.ReplyTemplate, found: store.PracticeRequest) -> str:
+    """The template in the patient's language (the one their triage ran in), placeholders filled."""
+    run = get_run(get_db(), found.run_id)
+    practice = get_practice(get_db(), found.practice)
+    values = {"voornaam": first_name(found.name), "praktijk_telefoon": practice.phone if practice else ""}
+    return fill(template.body(run.locale if run else "nl"), values)
+
+
+def _reply_defaults(found: store.PracticeRequest) -> dict[str, str | None]:
+    """Final route and urgency prefilled from the triage: most requests close as triaged."""
+    run = get_run(get_db(), found.run_id)
+    return {"route": (run.route if run else None) or found.details.get("route"), "urgency": found.urgency}
 
 
 def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):
@@ -128,7 +178,9 @@ def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):
             path=path,
             facts=facts,
             messages=store.messages(db, found.id),
-            reply_form=forms.get("reply_form") or ReplyForm(),
+            reply_form=forms.get("reply_form") or ReplyForm(formdata=None, data=_reply_defaults(found)),
+            templates=templates_store.for_practice(db, practice_slug),
+            template_page=_template_page(practice_slug, forms.get("reply_form")),
             reroute_form=forms.get("reroute_form") or RerouteForm(),
             close_form=close_form,
             reroutes=REROUTES,
@@ -139,6 +191,15 @@ def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):
         ),
         status,
     )
+
+
+def _template_page(practice_slug: str, form: ReplyForm | None) -> str | None:
+    """The title of the self-help page the chosen template links under the reply, shown beside the form."""
+    chosen = _chosen_template(practice_slug, form.template.data if form else None)
+    if chosen is None or not chosen.page:
+        return None
+    page = content().page(chosen.page, current_locale())
+    return page.title if page else chosen.page
 
 
 def _back(practice_slug: str, request_id: int):
@@ -193,9 +254,22 @@ def reply(practice_slug: str, request_id: int):
         return _render_detail(practice_slug, found, reply_form=form)
     staff = current_staff()
     assert staff is not None
+    chosen = _chosen_template(practice_slug, form.template.data)
+    closing = store.Disposition(form.route.data, form.urgency.data) if form.close.data else None
     store.reply(
-        get_db(), found, staff.id, form.body.data.strip(), clock.now(), mail=_notify(found), origin=audit_context()
+        get_db(),
+        found,
+        staff.id,
+        form.body.data.strip(),
+        clock.now(),
+        mail=_notify(found),
+        origin=audit_context(),
+        page=chosen.page if chosen else None,
+        detail=f"template:{chosen.id}" if chosen else None,
+        close_with=closing,
     )
+    if closing is not None:
+        return redirect(url_for(".index", practice_slug=practice_slug), 303)
     return _back(practice_slug, found.id)
 
 
@@ -272,3 +346,6 @@ def audit_log():
         practice=None,
         title=_("Audit log"),
     )
+
+
+from . import reply_templates  # noqa: E402,F401  (the template views use this blueprint)

@@ -1,49 +1,53 @@
-"""Search self-help pages the way patients type: lay words, no diacritics, parts of compounds.
+"""Self-help pages in the one search (``portal.triage.search``), beside the complaints.
 
-Every word of the query must match somewhere (title, keywords, synonyms,
-summary or body); matches in the title count most, then keywords and
-synonyms, then the summary, then the body.
+A page is found by its title, keywords and synonyms, its summary, and the words of
+its body (whole words only, counting least), in either language; the patient gets
+the page in their own language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from ..triage.search import words
+from ..triage.lexicon import Lexicon
+from ..triage.model import Tree
+from ..triage.search import SUMMARY, TERM, TITLE, Document, SearchIndex, order_key, tree_document
 from .model import Page
 
 
-def _field_score(query_word: str, vocabulary: list[str], weight: int) -> int:
-    best = 0
-    for word in vocabulary:
-        if word == query_word:
-            return weight * 3
-        if word.startswith(query_word):
-            best = max(best, weight * 2)
-        elif len(query_word) >= 4 and query_word in word:
-            best = max(best, weight)
-    return best
+def page_document(versions: Sequence[Page]) -> Document:
+    """One document for a page's language versions (the same slug)."""
+    fields: list[tuple[str, float, str]] = []
+    bodies: list[tuple[str, str]] = []
+    for page in versions:
+        fields.append((page.language, TITLE, page.title))
+        fields += [(page.language, TERM, k) for k in (*page.keywords, *page.synonyms)]
+        fields.append((page.language, SUMMARY, page.summary))
+        bodies.append((page.language, page.body_text))
+    title = next((p.title for p in versions if p.language == "nl"), versions[0].title)
+    return Document(("page", versions[0].slug), tuple(fields), tuple(bodies), order=(10_000, title))
 
 
-def score(page: Page, query_words: list[str]) -> int:
-    fields = (
-        (8, words(page.title)),  # a title prefix ("hoofd" → Hoofdpijn) beats a synonym word
-        (4, [w for k in page.keywords + page.synonyms for w in words(k)]),
-        (2, words(page.summary)),
-        (1, words(page.body_text)),
+def build_index(trees: Iterable[Tree], pages: Iterable[Page], lexicon: Lexicon | None) -> SearchIndex:
+    """The index of every complaint (the catch-all tree is not one) and every self-help page."""
+    by_slug: dict[str, list[Page]] = {}
+    for page in pages:
+        by_slug.setdefault(page.slug, []).append(page)
+    complaints = sorted((t for t in trees if not t.catch_all), key=lambda t: order_key(t, "nl"))
+    return SearchIndex(
+        [*(tree_document(t, lexicon) for t in complaints), *(page_document(v) for _s, v in sorted(by_slug.items()))]
     )
-    total = 0
-    for query_word in query_words:
-        best = max(_field_score(query_word, vocabulary, weight) for weight, vocabulary in fields)
-        if best == 0:
-            return 0
-        total += best
-    return total
+
+
+_LAST: list[tuple[tuple[Page, ...], SearchIndex]] = []
 
 
 def search_pages(pages: Iterable[Page], query: str) -> list[Page]:
-    query_words = words(query)
-    if not query_words:
-        return []
-    scored = [(score(page, query_words), page) for page in pages]
-    return [page for points, page in sorted(scored, key=lambda sp: (-sp[0], sp[1].title)) if points > 0]
+    """Pages for the query, best first, in the language of the pages given (index kept for the same pages)."""
+    pages = tuple(pages)
+    if not _LAST or len(_LAST[0][0]) != len(pages) or any(a is not b for a, b in zip(_LAST[0][0], pages, strict=True)):
+        _LAST[:] = [(pages, build_index((), pages, None))]
+    index = _LAST[0][1]
+    by_slug = {p.slug: p for p in pages}
+    locale = pages[0].language if pages else "nl"
+    return [by_slug[hit.id[1]] for hit in index.search(query, locale, "page")]

@@ -7,6 +7,7 @@ the answers the engine accepts for their profile.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 
@@ -25,18 +26,18 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..triage.engine import Page
-from ..triage.model import Profile
+from ..triage.model import NONE, AnswerValue, Checklist, Profile, Question
 from ..vocabulary import RequestKind
 
 
 def page_form(
-    page: Page, profile: Profile, locale: str, data: dict[str, str], *, from_request: bool = True
+    page: Page, profile: Profile, locale: str, data: Mapping[str, AnswerValue], *, from_request: bool = True
 ) -> FlaskForm:
-    """A form with one radio group per question on the page, pre-filled from ``data``.
+    """A form with one radio group per question (a group of checkboxes per checklist), pre-filled from ``data``.
 
     On a POST the form reads the request too (as every FlaskForm does); a page
     rendered for other patients as well (``pagecache``) passes ``from_request=False``,
@@ -44,7 +45,8 @@ def page_form(
     """
     offered = tuple((question, question.answers_for(profile)) for question in page.questions)
     form_class = _form_class(offered, locale)
-    return form_class(data=data) if from_request else form_class(formdata=None, data=data)
+    filled = {q: (v if isinstance(v, str) else list(v)) for q, v in data.items()}
+    return form_class(data=filled) if from_request else form_class(formdata=None, data=filled)
 
 
 @lru_cache(maxsize=512)
@@ -55,20 +57,45 @@ def _form_class(offered: tuple, locale: str) -> type[FlaskForm]:
         pass
 
     for question, answers in offered:
-        field = RadioField(
-            question.text.get(locale),
-            choices=[SelectChoice(a.value, a.label.get(locale)) for a in answers],
-            validators=[InputRequired(message=_l("Choose an answer."))],
-        )
+        choices = [SelectChoice(a.value, a.label.get(locale)) for a in answers]
+        if isinstance(question, Checklist):
+            field = SelectMultipleField(
+                question.text.get(locale),
+                choices=choices,
+                validators=[CheckedCoherently()],
+                widget=ListWidget(prefix_label=False),
+                option_widget=CheckboxInput(),
+            )
+        else:
+            field = RadioField(
+                question.text.get(locale),
+                choices=choices,
+                validators=[InputRequired(message=_l("Choose an answer."))],
+            )
         setattr(PageForm, question.id, field)
     return PageForm
 
 
-def answers_from(form: FlaskForm, page: Page) -> dict[str, str]:
-    return {q.id: form[q.id].data for q in page.questions}
+class CheckedCoherently:
+    """A checklist needs at least one tick, and "none of these" cannot go with another tick.
+
+    The patient is told which, and the boxes they ticked stay ticked (WTForms
+    keeps the posted data), so nothing has to be ticked again.
+    """
+
+    def __call__(self, form: FlaskForm, field: SelectMultipleField) -> None:
+        values = field.data or []
+        if not values:
+            raise StopValidation(_l("Tick every box that applies, or tick 'No, none of these'."))
+        if NONE in values and len(values) > 1:
+            raise StopValidation(_l("You ticked 'none of these' and another box. Untick one of them."))
 
 
-def posted_answers(page: Page, profile: Profile) -> dict[str, str] | None:
+def answers_from(form: FlaskForm, page: Page) -> dict[str, AnswerValue]:
+    return {q.id: list(form[q.id].data) if isinstance(q, Checklist) else form[q.id].data for q in page.questions}
+
+
+def posted_answers(page: Page, profile: Profile) -> dict[str, AnswerValue] | None:
     """The page's answers from this POST when they are all valid, without building a form; else None.
 
     Building the WTForms form to read a few radio buttons, only to redirect, cost
@@ -84,13 +111,28 @@ def posted_answers(page: Page, profile: Profile) -> dict[str, str] | None:
     csrf_checked = g.get("csrf_valid", False) or not current_app.config.get("WTF_CSRF_ENABLED", True)
     if request.method != "POST" or not csrf_checked or request.files:
         return None
-    answers: dict[str, str] = {}
+    answers: dict[str, AnswerValue] = {}
     for question in page.questions:
+        if isinstance(question, Checklist):
+            ticked = _posted_ticks(question, profile)
+            if ticked is None:
+                return None
+            answers[question.id] = ticked
+            continue
         value = request.form.get(question.id)
         if not value or not any(a.value == value for a in question.answers_for(profile)):
             return None
         answers[question.id] = value
     return answers
+
+
+def _posted_ticks(question: Question, profile: Profile) -> list[str] | None:
+    """The ticked boxes in listed order when they make a valid answer; else None (the form reports why)."""
+    posted = set(request.form.getlist(question.id))
+    offered = [a.value for a in question.answers_for(profile)]
+    if not posted or not posted <= set(offered) or (NONE in posted and len(posted) > 1):
+        return None
+    return [value for value in offered if value in posted]
 
 
 DAYPARTS = [

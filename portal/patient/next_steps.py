@@ -6,6 +6,12 @@ practice, when it is closed the huisartsenpost), when an appointment cannot wait
 the practice to open, which request a patient may send, and that a sent request
 replaces the offer to send one. Here they are plain functions over an outcome, a
 practice and whether it is open now; the templates only draw each step.
+
+The same goes for the words above the steps (``outcome_heading``): whether the
+heading may say "not urgent", and whether the practice being closed replaces the
+tree's own title ("call the practice today") with one that names the huisartsenpost.
+A patient reads the heading first and sometimes only the heading, so it must never
+promise less urgency, or a different phone, than the steps below it.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from ..triage.model import Outcome, Route
+from ..triage.model import Outcome, Route, Urgency
 from ..vocabulary import REQUEST_KIND_FOR_ROUTE, RequestKind, Timeframe
 
 if TYPE_CHECKING:
@@ -132,6 +138,66 @@ def _appointment_steps(outcome: Outcome, practice: Practice, open_now: bool) -> 
     return steps
 
 
+#: Urgencies that need a doctor (or 112) within hours: NTS U1 to U3.
+SAME_DAY_URGENCIES = frozenset({Urgency.U1, Urgency.U2, Urgency.U3})
+
+#: Urgencies that mean "call now": 112, or the practice or huisartsenpost right away.
+CALL_NOW_URGENCIES = frozenset({Urgency.U1, Urgency.U2})
+
+
+def is_same_day(outcome: Outcome) -> bool:
+    """U3 or more urgent, or an appointment within 24 hours: help is needed today.
+
+    Readers saw "Niet dringend" (the screen-reader prefix of every appointment) above
+    "make an appointment for today"; such a page must read as urgent.
+    """
+    if outcome.route in (Route.EMERGENCY, Route.URGENT) or outcome.urgency in SAME_DAY_URGENCIES:
+        return True
+    return outcome.appointment is not None and outcome.appointment.timeframe in CANNOT_WAIT_UNTIL_OPENING
+
+
+class Level(StrEnum):
+    """How urgent the outcome page looks and is read out: the care card's colour and prefix."""
+
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    NOT_URGENT = "not_urgent"
+
+
+def care_level(outcome: Outcome) -> Level:
+    """112 is an emergency; anything else needed today is urgent, whatever its route."""
+    if outcome.route is Route.EMERGENCY:
+        return Level.EMERGENCY
+    return Level.URGENT if is_same_day(outcome) else Level.NOT_URGENT
+
+
+class Heading(StrEnum):
+    """Which words the outcome page's heading uses; the template holds the sentences."""
+
+    TREE_TITLE = "tree_title"  # the outcome's own title, from the tree
+    CALL_HUISARTSENPOST_NOW = "call_huisartsenpost_now"  # closed, and it cannot wait at all
+    HUISARTSENPOST_IF_IT_CANNOT_WAIT = "huisartsenpost_if_it_cannot_wait"  # closed, needed today
+
+
+def outcome_heading(outcome: Outcome, open_now: bool) -> Heading:
+    """The tree's title while the practice is open; out of hours, words that name the huisartsenpost.
+
+    A tree's title is written for opening hours ("Bel vandaag de praktijk", "Maak een
+    afspraak voor vandaag"). Read at night or at the weekend it sends the patient to
+    a closed practice, or lets them wait for the morning with something that cannot
+    wait. 112 is the same at any hour, and what can wait a day keeps its title.
+    """
+    if open_now or outcome.route is Route.EMERGENCY or not is_same_day(outcome):
+        return Heading.TREE_TITLE
+    if outcome.route is Route.URGENT and outcome.urgency in CALL_NOW_URGENCIES:
+        return Heading.CALL_HUISARTSENPOST_NOW
+    return Heading.HUISARTSENPOST_IF_IT_CANNOT_WAIT
+
+
 def asks_counterfactual(outcome: Outcome) -> bool:
-    """Ask "what would you have done without this website?" — but never someone who must call 112 now."""
-    return outcome.route is not Route.EMERGENCY
+    """Ask "what would you have done without this website?" — never someone who must call now.
+
+    On a 112 or call-now page (U1, U2) every second counts: a survey there delays the
+    call, and the answer is of no use to the evaluation (the route was not a choice).
+    """
+    return outcome.route is not Route.EMERGENCY and outcome.urgency not in CALL_NOW_URGENCIES

@@ -13,6 +13,7 @@ from flask import abort, redirect, render_template, request, url_for
 
 from .. import clock, mail
 from ..alarm import alarm_words
+from ..contentlib import content
 from ..hours import is_open
 from ..i18n import current_locale
 from ..storage import requests as store
@@ -144,7 +145,8 @@ def _submit(
         phone=(form.phone.data or "").strip() or None,
         email=(form.email.data or "").strip() or None,
         for_whom=form.for_whom.data,
-        contact_name=(form.contact_name.data or "").strip() or None,
+        # Hidden when sending for yourself (a name typed before switching to "for myself" is not kept).
+        contact_name=((form.contact_name.data or "").strip() or None) if form.for_whom.data != "self" else None,
         message=(form.message.data or "").strip() or None,
         alarm_warning_shown=alarm_shown,
         details=details,
@@ -163,6 +165,16 @@ def _confirm_by_mail(email: str | None) -> MailOrder | None:
     return mail.order("request_sent", current_locale(), email)
 
 
+def _page_link(practice: str, slug: str | None) -> tuple[str, str] | None:
+    """(title, url) of the self-help page a reply template linked, in the patient's language if it exists."""
+    if not slug:
+        return None
+    page = content().page(slug, current_locale()) or content().page(slug, "nl")
+    if page is None:  # removed since the reply was sent: show the reply without a dead link
+        return None
+    return page.title, url_for("patient.selfhelp_page", practice_slug=practice, slug=slug)
+
+
 @bp.get("/status/<token>")
 def request_status(token: str):
     if len(token) < 20:
@@ -174,7 +186,7 @@ def request_status(token: str):
     local = clock.local().tzinfo
     due = datetime.fromisoformat(found.due_at).astimezone(local)
     replies = [
-        (datetime.fromisoformat(m.created_at).astimezone(local), m.body)
+        (datetime.fromisoformat(m.created_at).astimezone(local), m.body, _page_link(found.practice, m.page))
         for m in store.messages(get_db(), found.id)
         if m.body
     ]

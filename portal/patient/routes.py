@@ -22,7 +22,7 @@ from flask_htmx import make_response as htmx_response
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import clock
-from ..contentlib import content
+from ..contentlib import content, live_content
 from ..extensions import htmx
 from ..hours import is_open
 from ..i18n import current_locale
@@ -39,15 +39,16 @@ from ..triage.engine import (
     Walk,
     answer_labels,
     progress,
+    raise_reasons,
     walk,
     with_answers,
 )
-from ..triage.model import Outcome, Tree
-from ..triage.search import order_key, search
+from ..triage.model import AnswerValue, Outcome, Tree, ticked
+from ..triage.search import is_crisis, order_key
 from ..vocabulary import Counterfactual, member
-from . import bp, limits, ownership, pagecache
+from . import bp, limits, ownership, pagecache, validation
 from .forms import answers_from, page_form, posted_answers
-from .next_steps import asks_counterfactual, next_steps
+from .next_steps import asks_counterfactual, care_level, next_steps, outcome_heading
 
 OUTCOME_PAGE = "uitkomst"
 COMMON_TILES = 8  # a phone screen of tiles; every complaint is in the full list below
@@ -88,8 +89,12 @@ def start(practice_slug: str):
     # The catch-all tree is not a complaint: it is the way out when none fits.
     trees = [t for t in everything if not t.catch_all]
     query = request.args.get("q", "").strip()[:100]
-    results = search(trees, query, locale) if query else None
+    live = live_content()
+    results, pages = _found(query, locale) if query else (None, [])
     context = dict(
+        pages=pages,
+        crisis=bool(query) and is_crisis(query),
+        body_parts=live.lexicon.body_parts if live.lexicon else (),
         practice=practice,
         catch_all=next((t for t in everything if t.catch_all), None),
         common=[t for t in trees if t.common is not None][:COMMON_TILES],
@@ -104,6 +109,32 @@ def start(practice_slug: str):
     # Without a search the page is the same for every patient of this practice: from pagecache.
     key = ("start", locale, context["open_now"])
     return pagecache.render(template, key, lambda _run: context, same=(practice, tuple(everything)))
+
+
+SELF_HELP_RESULTS = 3  # the complaints come first; a few self-help pages below them
+
+
+def _found(query: str, locale: str) -> tuple[list[Tree], list[Any]]:
+    """The complaints and self-help pages for a search, from the one index built when the content loaded."""
+    hits = live_content().search_index.search(query, locale)
+    trees = live_trees()
+    found = [trees[key] for kind, key in (h.id for h in hits) if kind == "tree" and key in trees]
+    pages = [p for kind, key in (h.id for h in hits) if kind == "page" and (p := content().page(key, locale))]
+    return found, pages[:SELF_HELP_RESULTS]
+
+
+@bp.get("/<practice_slug>/waar/<part>")
+def body_part(practice_slug: str, part: str):
+    """Browse by body part, for patients who cannot name their complaint (works without JavaScript)."""
+    practice = practice_or_404(practice_slug)
+    lexicon = live_content().lexicon
+    found = lexicon.body_part(part) if lexicon else None
+    if found is None:
+        abort(404)
+    trees = [live_trees()[t] for t in found.tree_ids if t in live_trees()]
+    everything = live_trees().values()
+    catch_all = next((t for t in everything if t.catch_all), None)
+    return render_template("patient/body_part.html", practice=practice, part=found, trees=trees, catch_all=catch_all)
 
 
 @bp.route("/<practice_slug>/triage/<tree_id>", methods=["GET", "POST"])
@@ -131,6 +162,7 @@ def begin(practice_slug: str, tree_id: str):
                 locale=current_locale(),
                 progress=_progress(result, answers),
                 now=clock.now(),
+                validation_round=validation.current_round_id(),  # a reader's run: not in the evaluation figures
             )
         except StorageUnavailable:
             return _render_page(practice, tree, None, first, page, form, problem="unavailable", status=503)
@@ -189,7 +221,8 @@ def counterfactual(practice_slug: str, tree_id: str, run_id: str):
     """ "What would you have done without this website?" — once per triage, anonymous."""
     practice, tree, run, result = load_run(practice_slug, tree_id, run_id)
     answer = member(Counterfactual, request.form.get("alternatief"))
-    if not result.finished or answer is None:
+    # No survey on a 112 or call-now page (next_steps.asks_counterfactual), not even by a crafted POST.
+    if not isinstance(result.step, Outcome) or answer is None or not asks_counterfactual(result.step):
         abort(400)
     record_counterfactual(get_db(), run.id, answer)
     target = url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run.id, page_id=OUTCOME_PAGE)
@@ -231,7 +264,7 @@ def _find_page(result: Walk, page_id: str) -> Page | None:
     return None
 
 
-def _progress(result: Walk, answers: dict[str, str]) -> Progress:
+def _progress(result: Walk, answers: dict[str, AnswerValue]) -> Progress:
     step = result.step
     questions = len(result.asked)
     if isinstance(step, Outcome):
@@ -252,7 +285,7 @@ def _step_url(practice: Practice, tree: Tree, run_id: str, result: Walk) -> str:
     return url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=page_id)
 
 
-def _after_answer(practice: Practice, tree: Tree, run_id: str, result: Walk, answers: dict[str, str]):
+def _after_answer(practice: Practice, tree: Tree, run_id: str, result: Walk, answers: dict[str, AnswerValue]):
     next_url = _step_url(practice, tree, run_id, result)
     if not htmx:
         return redirect(next_url, 303)
@@ -287,7 +320,7 @@ def _render_page(
     shown: Page,
     form=None,
     *,
-    data: dict[str, str] | None = None,
+    data: dict[str, AnswerValue] | None = None,
     problem: str | None = None,
     status: int | None = None,
 ):
@@ -331,7 +364,7 @@ def _render_page(
             shown.kind,
             tuple(q.id for q in shown.questions),
             result.profile,
-            tuple(sorted((data or {}).items())),
+            tuple(sorted((q, ticked(v)) for q, v in (data or {}).items())),
             position,
             total,
             _previous_page(result, shown),
@@ -346,7 +379,7 @@ def _outcome(
     practice: Practice,
     tree: Tree,
     run_id: str,
-    answers: dict[str, str],
+    answers: dict[str, AnswerValue],
     result: Walk,
     counterfactual: str | None = None,
 ):
@@ -371,6 +404,8 @@ def _outcome(
         self_care_page=self_care_page,
         counterfactual=counterfactual,
         asks_counterfactual=asks_counterfactual(outcome),
+        heading=outcome_heading(outcome, open_now),
+        care_level=care_level(outcome),
         municipality=municipality,
         served=served,
         local_service=municipality.service(outcome.social_service) if municipality and outcome.social_service else None,
@@ -379,6 +414,8 @@ def _outcome(
         ),
         outcome=outcome,
         answered=answer_labels(tree, result, answers, locale),
+        raised_reasons=[r.lower() for r in raise_reasons(tree, result, locale)],
+        raised_for_unknown=result.raised_for_unknown_only,
         sent=sent,
         change_url=url_for(
             ".page",

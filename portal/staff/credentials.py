@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hmac
 from datetime import UTC, datetime
 
@@ -102,6 +101,9 @@ def provisioning_uri(secret: str, email: str) -> str:
 
 
 def qr_data_uri(uri: str) -> str:
-    """The enrolment QR code as an SVG data URI, made here: no third-party QR service."""
-    svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#0b0c0c", light="#ffffff")
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    """The enrolment QR code as an SVG data URI, made here: no third-party QR service.
+
+    segno's ``svg_data_uri`` keeps the SVG namespace; ``svg_inline`` (for SVG inside
+    HTML) leaves it out, and an ``<img>`` then showed nothing.
+    """
+    return segno.make(uri, error="m").svg_data_uri(scale=5, dark="#0b0c0c", light="#ffffff")

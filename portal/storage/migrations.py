@@ -322,3 +322,142 @@ def _production_hardening(db: Database) -> None:
     # /healthz writes this one row to prove the database takes writes.
     db.execute("CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL)")
     db.execute("CREATE INDEX requests_run ON requests (run_id)")
+
+
+@migrations(name="0007_validation_rounds")
+def _validation_rounds(db: Database) -> None:
+    # A validation round: readers play vignettes through the patient flow from a signed start
+    # URL (`voordeur validate session`). Its runs are marked with the round and left out of
+    # every evaluation figure. No reader is named: the label says which round, not who.
+    db.execute(
+        """
+        CREATE TABLE validation_rounds (
+            id TEXT PRIMARY KEY,
+            practice TEXT NOT NULL REFERENCES practices(slug),
+            label TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            closed_at TEXT
+        )
+        """
+    )
+    db.execute("ALTER TABLE triage_runs ADD COLUMN validation_round TEXT REFERENCES validation_rounds(id)")
+    db.execute(
+        "CREATE INDEX triage_runs_validation ON triage_runs (validation_round) WHERE validation_round IS NOT NULL"
+    )
+    # What the reader of a validation run saw: a hash per page on the path, taken while the tree
+    # version they played was live, so a replay can tell an unchanged path from a changed one.
+    db.execute(
+        """
+        CREATE TABLE validation_paths (
+            run_id TEXT PRIMARY KEY REFERENCES triage_runs(id),
+            tree_version INTEGER NOT NULL,
+            prelude_version INTEGER NOT NULL,
+            pages TEXT NOT NULL
+        )
+        """
+    )
+
+
+@migrations(name="0008_reply_templates_and_practice_manager", transactional=False)
+def _reply_templates_and_practice_manager(db: Database) -> None:
+    # Not in sqlite-utils' transaction: widening the staff role CHECK means rebuilding the
+    # table (SQLite cannot alter a CHECK), and that needs foreign keys off, which SQLite
+    # ignores inside a transaction. The rebuild then runs in a transaction of its own, and
+    # every step is skipped when already done, so a crash before the migration is recorded
+    # leaves nothing half-applied.
+    from .db import immediate
+
+    foreign_keys = next(iter(db.execute("PRAGMA foreign_keys").fetchall()))[0]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with immediate(db):
+            (staff_sql,) = db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'staff'"
+            ).fetchone()
+            if "'practice_manager'" not in staff_sql:
+                # The 12-step rebuild of https://sqlite.org/lang_altertable.html#otheralter:
+                # the same definition (with every column added since) under a new name, plus the role.
+                widened = staff_sql.replace("'admin')", "'admin', 'practice_manager')", 1)
+                assert widened != staff_sql, "the staff role CHECK list was not found"
+                db.execute(widened.replace("CREATE TABLE staff", "CREATE TABLE staff_new", 1))
+                db.execute("INSERT INTO staff_new SELECT * FROM staff")
+                db.execute("DROP TABLE staff")
+                db.execute("ALTER TABLE staff_new RENAME TO staff")
+                problems = db.execute("PRAGMA foreign_key_check").fetchall()
+                assert not problems, f"foreign keys broken by the staff rebuild: {problems}"
+            # Reply templates, per practice, written by its practice manager. A body in Dutch and,
+            # optionally, in English: the patient's language is used where it exists. `page` is a
+            # self-help page's slug that is linked under the reply on the patient's status page.
+            db.execute(
+                """
+                CREATE TABLE IF NOT EXISTS reply_templates (
+                    id INTEGER PRIMARY KEY,
+                    practice TEXT NOT NULL REFERENCES practices(slug),
+                    title TEXT NOT NULL,
+                    body_nl TEXT NOT NULL,
+                    body_en TEXT NOT NULL DEFAULT '',
+                    page TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                )
+                """
+            )
+            db.execute("CREATE INDEX IF NOT EXISTS reply_templates_practice ON reply_templates (practice, title)")
+            # A reply sent from a template with a self-help page keeps that page's slug, so the
+            # status page can link it (a slug, never personal data).
+            columns = {row[1] for row in db.execute("PRAGMA table_info(request_messages)").fetchall()}
+            if "page" not in columns:
+                db.execute("ALTER TABLE request_messages ADD COLUMN page TEXT")
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+
+
+@migrations(name="0009_evaluation_rollups")
+def _evaluation_rollups(db: Database) -> None:
+    # The daily rollups barely compressed the log (298 k rows for 1 M runs) because one table held
+    # every dimension any view needs. Now each view's grain has its own table, and every table holds
+    # the same counts per day, week (keyed by its Monday), month, quarter and year (keyed by their
+    # first day), so a year reads a few quarters' and months' rows plus edge days
+    # (portal/storage/stats.py).
+    for table in ("stats_daily", "stats_questions", "stats_dropout", "stats_disposition"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    dimensions = {
+        "stats_flow": "tree_id TEXT NOT NULL, state TEXT NOT NULL, route TEXT, urgency TEXT",
+        "stats_signals": "tree_id TEXT NOT NULL, route TEXT NOT NULL, second_contact INTEGER NOT NULL, "
+        "cap_redirected INTEGER NOT NULL, counterfactual TEXT",
+        "stats_measures": "tree_id TEXT NOT NULL, measure TEXT NOT NULL, value INTEGER NOT NULL",
+        "stats_dropout": "tree_id TEXT NOT NULL, tree_version INTEGER NOT NULL, last_node TEXT",
+        "stats_disposition": "tree_id TEXT NOT NULL, tree_version INTEGER NOT NULL, outcome_node TEXT NOT NULL, "
+        "route TEXT NOT NULL, urgency TEXT NOT NULL, final_route TEXT NOT NULL, final_urgency TEXT NOT NULL",
+    }
+    for table, columns in dimensions.items():
+        db.execute(
+            f"CREATE TABLE {table} (grain TEXT NOT NULL CHECK (grain IN ('day', 'week', 'month', 'quarter', 'year')), "
+            f"day TEXT NOT NULL, practice TEXT NOT NULL, {columns}, n INTEGER NOT NULL)"
+        )
+        # Covering: a view reads its rows from the index alone, in key order.
+        names = ", ".join(column.split()[0] for column in columns.split(", "))
+        db.execute(f"CREATE INDEX {table}_grain_day ON {table} (grain, day, practice, {names}, n)")
+    # Incremental refresh: every change to a routing record that a rollup counts marks its day
+    # (the UTC date it started) as to be recomputed, whichever code path made the change — a step,
+    # the sweep, an assistant's decision weeks later, a validation mark. INSERT OR IGNORE on a day
+    # already marked writes nothing, so a patient's step pays one index lookup.
+    db.execute("CREATE TABLE stats_dirty (day TEXT PRIMARY KEY) WITHOUT ROWID")
+    mark = "INSERT OR IGNORE INTO stats_dirty (day) VALUES (substr(NEW.started_at, 1, 10));"
+    db.execute(f"CREATE TRIGGER triage_runs_stats_insert AFTER INSERT ON triage_runs BEGIN {mark} END")
+    db.execute(
+        "CREATE TRIGGER triage_runs_stats_update AFTER UPDATE OF started_at, practice, tree_id, tree_version, "
+        "answers, last_node, outcome_node, route, urgency, finished_at, abandoned, final_route, final_urgency, "
+        f"questions, counterfactual, cap_redirected, validation_round ON triage_runs BEGIN {mark} "
+        "INSERT OR IGNORE INTO stats_dirty (day) VALUES (substr(OLD.started_at, 1, 10)); END"
+    )
+    db.execute(
+        "CREATE TRIGGER triage_runs_stats_delete AFTER DELETE ON triage_runs BEGIN "
+        "INSERT OR IGNORE INTO stats_dirty (day) VALUES (substr(OLD.started_at, 1, 10)); END"
+    )
+    # Fill them here, in the release step before any worker starts, rather than in the first
+    # dashboard request (which would hold the write lock for about a minute per million runs).
+    from .stats import fill_all
+
+    fill_all(db)

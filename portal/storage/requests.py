@@ -79,6 +79,7 @@ class Message:
     staff_id: int | None
     body: str | None
     created_at: str
+    page: str | None = None  # a self-help page linked under the reply (from a reply template)
 
 
 def _request(row: dict[str, Any]) -> PracticeRequest:
@@ -183,8 +184,56 @@ def for_practice(db: Database, practice: str, request_id: int) -> PracticeReques
     return _request(rows[0]) if rows else None
 
 
-def inbox(db: Database, practice: str, *, kind: str | None = None, status: str | None = None) -> list[PracticeRequest]:
-    """Open requests by default, most urgent first, then oldest first."""
+@dataclass(frozen=True)
+class InboxQuery:
+    """What the assistant asked the list for; every field is optional and stays in the URL.
+
+    ``view`` is one of ``VIEWS``; ``search`` matches part of the name or the reference,
+    ``birth_date`` (ISO) the date of birth exactly. ``staff_id`` is who "mine" means.
+    """
+
+    view: str = "all"
+    kind: str | None = None
+    complaint: str | None = None
+    status: str | None = None
+    search: str | None = None
+    birth_date: str | None = None
+    staff_id: int | None = None
+
+
+#: The quick filters above the list, each with its count.
+VIEWS = ("all", "mine", "unassigned", "overdue")
+_WAITING = (RequestStatus.NEW, RequestStatus.IN_PROGRESS)  # the clock runs until the answer
+
+
+def _view_condition(view: str, staff_id: int | None, now: datetime) -> tuple[str, list[Any]]:
+    """SQL for one quick filter. Overdue: the answer is late and none was sent yet."""
+    if view == "mine":
+        return "assigned_to = ?", [staff_id]
+    if view == "unassigned":
+        return "assigned_to IS NULL", []
+    if view == "overdue":
+        return "due_at < ? AND status IN (?, ?)", [_iso(now), *_WAITING]
+    return "1", []
+
+
+def inbox(
+    db: Database,
+    practice: str,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    query: InboxQuery | None = None,
+    now: datetime | None = None,
+) -> list[PracticeRequest]:
+    """Open requests by default, most urgent first, then the one due soonest.
+
+    ``query`` adds the quick filter (mine / unassigned / overdue), complaint and search;
+    ``now`` is needed for "overdue" only.
+    """
+    query = query or InboxQuery()
+    kind = kind or query.kind
+    status = status or query.status
     where = ["practice = ?"]
     params: list[Any] = [practice]
     if status:
@@ -196,15 +245,76 @@ def inbox(db: Database, practice: str, *, kind: str | None = None, status: str |
     if kind:
         where.append("kind = ?")
         params.append(kind)
-    sql = f"SELECT * FROM requests WHERE {' AND '.join(where)} ORDER BY urgency, created_at, id"
+    if query.complaint:
+        where.append("json_extract(details, '$.tree') = ?")
+        params.append(query.complaint)
+    if query.view != "all":
+        condition, values = _view_condition(query.view, query.staff_id, now or datetime.now(UTC))
+        where.append(condition)
+        params.extend(values)
+    if query.search or query.birth_date:
+        # A date of birth typed in the search box matches it exactly; any text matches part of
+        # the name or of the reference (with or without "VD-").
+        found = []
+        if query.search:
+            found.append("name LIKE ? ESCAPE '\\' OR reference LIKE ? ESCAPE '\\'")
+            pattern = "%" + _escape_like(query.search) + "%"
+            params.extend([pattern, pattern])
+        if query.birth_date:
+            found.append("birth_date = ?")
+            params.append(query.birth_date)
+        where.append("(" + " OR ".join(found) + ")")
+    sql = f"SELECT * FROM requests WHERE {' AND '.join(where)} ORDER BY urgency, due_at, id"
     return [_request(row) for row in db.query(sql, params)]
 
 
-def status_counts(db: Database, practice: str) -> dict[str, int]:
-    rows = db.query("SELECT status, count(*) AS n FROM requests WHERE practice = ? GROUP BY status", [practice])
-    counts: dict[str, int] = dict.fromkeys(RequestStatus, 0)
-    counts.update({row["status"]: row["n"] for row in rows})
-    return counts
+def _escape_like(text: str) -> str:
+    """A typed ``%`` or ``_`` is a character, not a wildcard."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    """How many open requests each filter would show, for the numbers beside the filters."""
+
+    views: dict[str, int]
+    kinds: dict[str, int]
+    complaints: dict[str, int]
+    new: int
+
+
+def inbox_counts(db: Database, practice: str, *, staff_id: int | None, now: datetime) -> InboxCounts:
+    """Counts of the open requests per quick filter, per kind and per complaint (one pass each)."""
+    open_only = "practice = ? AND status != ?"
+    base = [practice, RequestStatus.CLOSED]
+    views = next(
+        iter(
+            db.query(
+                'SELECT count(*) AS "all", '
+                "coalesce(sum(assigned_to = ?), 0) AS mine, "
+                "coalesce(sum(assigned_to IS NULL), 0) AS unassigned, "
+                "coalesce(sum(due_at < ? AND status IN (?, ?)), 0) AS overdue, "
+                "coalesce(sum(status = ?), 0) AS new "
+                f"FROM requests WHERE {open_only}",
+                [staff_id, _iso(now), *_WAITING, RequestStatus.NEW, *base],
+            )
+        )
+    )
+    kinds = {
+        row["kind"]: row["n"]
+        for row in db.query(f"SELECT kind, count(*) AS n FROM requests WHERE {open_only} GROUP BY kind", base)
+    }
+    complaints = {
+        row["tree"]: row["n"]
+        for row in db.query(
+            "SELECT json_extract(details, '$.tree') AS tree, count(*) AS n "
+            f"FROM requests WHERE {open_only} AND json_extract(details, '$.tree') IS NOT NULL GROUP BY tree",
+            base,
+        )
+    }
+    return InboxCounts(
+        views={view: views[view] for view in VIEWS}, kinds=kinds, complaints=complaints, new=views["new"]
+    )
 
 
 def count_since(db: Database, practice: str, kind: str, since: datetime) -> int:
@@ -250,12 +360,21 @@ def reply(
     action: str = "reply",
     mail: MailOrder | None = None,
     origin: Origin | None = None,
+    page: str | None = None,
+    detail: str | None = None,
+    close_with: Disposition | None = None,
 ) -> None:
-    """Add a staff message; with ``mail``, the patient's notification is queued in the same transaction."""
+    """Add a staff message; with ``mail``, the patient's notification is queued in the same transaction.
+
+    ``page`` links a self-help page under the message (from a reply template; ``detail``
+    names the template in the audit row). With ``close_with`` the request is closed with
+    that final disposition in the same transaction: the assistant's common path is one
+    submit, and a reply is never sent without the close it came with, or the other way round.
+    """
     with immediate(db):
         cursor = db.execute(
-            "INSERT INTO request_messages (request_id, staff_id, body, created_at) VALUES (?, ?, ?, ?)",
-            [request.id, staff_id, body, _iso(now)],
+            "INSERT INTO request_messages (request_id, staff_id, body, created_at, page) VALUES (?, ?, ?, ?, ?)",
+            [request.id, staff_id, body, _iso(now), page],
         )
         if mail is not None and request.email:
             _enqueue(db, mail, request.id, f"new_message:{cursor.lastrowid}", now)
@@ -270,8 +389,11 @@ def reply(
             practice=request.practice,
             request_id=request.id,
             now=now,
+            detail=detail,
             **(origin or NO_ORIGIN),
         )
+        if close_with is not None:
+            _close(db, request, staff_id, close_with, now, origin)
 
 
 def _enqueue(db: Database, mail: MailOrder, request_id: int, dedupe_key: str, now: datetime) -> None:
@@ -298,22 +420,42 @@ def close(
 ) -> None:
     """Close with the assistant's final disposition, stored beside the triage outcome."""
     with immediate(db):
-        db.execute(
-            "UPDATE requests SET status = ?, closed_at = ? WHERE id = ?", [RequestStatus.CLOSED, _iso(now), request.id]
-        )
-        db.execute(
-            "UPDATE triage_runs SET final_route = ?, final_urgency = ?, disposition_at = ? WHERE id = ?",
-            [route, urgency, now.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), request.run_id],
-        )
-        audit(
-            db,
-            action=f"close:{route}:{urgency}",
-            staff_id=staff_id,
-            practice=request.practice,
-            request_id=request.id,
-            now=now,
-            **(origin or NO_ORIGIN),
-        )
+        _close(db, request, staff_id, Disposition(route, urgency), now, origin)
+
+
+@dataclass(frozen=True)
+class Disposition:
+    """The assistant's final route and urgency for a request (compared with the triage's)."""
+
+    route: str
+    urgency: str
+
+
+def _close(
+    db: Database,
+    request: PracticeRequest,
+    staff_id: int,
+    final: Disposition,
+    now: datetime,
+    origin: Origin | None,
+) -> None:
+    """The close itself, inside the caller's transaction."""
+    db.execute(
+        "UPDATE requests SET status = ?, closed_at = ? WHERE id = ?", [RequestStatus.CLOSED, _iso(now), request.id]
+    )
+    db.execute(
+        "UPDATE triage_runs SET final_route = ?, final_urgency = ?, disposition_at = ? WHERE id = ?",
+        [final.route, final.urgency, now.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), request.run_id],
+    )
+    audit(
+        db,
+        action=f"close:{final.route}:{final.urgency}",
+        staff_id=staff_id,
+        practice=request.practice,
+        request_id=request.id,
+        now=now,
+        **(origin or NO_ORIGIN),
+    )
 
 
 def purge_closed(db: Database, closed_before: datetime, now: datetime) -> int:

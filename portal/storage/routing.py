@@ -35,7 +35,8 @@ class Run:
     tree_version: int
     prelude_version: int
     locale: str
-    answers: dict[str, str]
+    #: Question id → answer value; a checklist's answer is the list of ticked values.
+    answers: dict[str, Any]
     who_for: str | None = None
     age_band: str | None = None
     sex: str | None = None
@@ -54,13 +55,14 @@ class Run:
     disposition_at: str | None = None
     questions: int | None = None
     counterfactual: str | None = None
+    validation_round: str | None = None  # played in a validation round: left out of every evaluation figure
 
 
 @dataclass(frozen=True)
 class Progress:
     """What a step of the triage changes in its record."""
 
-    answers: dict[str, str]
+    answers: dict[str, Any]
     last_node: str
     outcome_node: str | None = None
     route: str | None = None
@@ -84,6 +86,7 @@ def start_run(
     locale: str,
     progress: Progress,
     now: datetime,
+    validation_round: str | None = None,
 ) -> str:
     run_id = new_run_id()
     row = {
@@ -96,6 +99,8 @@ def start_run(
         "started_at": minute(now),
         **_progress_columns(progress, now),
     }
+    if validation_round is not None:
+        row["validation_round"] = validation_round
     with immediate(db, durable=False):
         db.table("triage_runs").insert(row)
     return run_id

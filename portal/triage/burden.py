@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from .cases import case_answers
 from .engine import AnswerNotOnPath, walk
 from .model import PROFILE_QUESTIONS, Case, Outcome, Route, Tree, Urgency
 
@@ -43,11 +44,12 @@ class CaseBurden:
 def case_burden(tree: Tree, case: Case) -> CaseBurden:
     """Screens and answers of one case for a patient whose profile is not known yet."""
     profile = {q: v for q in PROFILE_QUESTIONS if (v := case.profile.value(q))}
+    answers = case_answers(tree, case.answers)
     try:
-        result = walk(tree, {**case.answers, **profile})
+        result = walk(tree, {**answers, **profile})
     except AnswerNotOnPath:
-        # The emergency screen ended the triage before the profile page was shown.
-        result = walk(tree, case.answers)
+        # The first two screens ended the triage before the profile page was shown.
+        result = walk(tree, answers)
     assert isinstance(result.step, Outcome), f"{tree.id}: case '{case.name}' does not reach an outcome"
     return CaseBurden(tree.id, case.name, result.step, len(result.pages), len(result.asked))
 

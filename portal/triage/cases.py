@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from .engine import Page, TriageError, walk
-from .model import Case, Outcome, Prelude, Route, Text, TextList, Tree, Urgency
+from .model import (
+    EMERGENCY_SCREEN,
+    GENERAL_DANGER,
+    NONE,
+    AnswerValue,
+    Case,
+    Outcome,
+    Prelude,
+    Route,
+    Text,
+    TextList,
+    Tree,
+    Urgency,
+)
 
 
 @dataclass(frozen=True)
@@ -21,10 +35,24 @@ class CaseResult:
         return self.problem is None
 
 
+def case_answers(tree: Tree, answers: Mapping[str, AnswerValue]) -> dict[str, AnswerValue]:
+    """A case's answers, with the general danger screen answered "none" when the case does not name it.
+
+    The danger screen is the same for every tree; a case about a complaint says
+    what sets it apart, and "none of the general danger signs" is what most
+    cases mean. A case that stops on the emergency screen never reaches it.
+    """
+    full = dict(answers)
+    screen = tree.emergency_screen.answer(str(full.get(EMERGENCY_SCREEN, "")))
+    if tree.prelude.general_danger is not None and screen is not None and not screen.next:
+        full.setdefault(GENERAL_DANGER, NONE)
+    return full
+
+
 def run_case(tree: Tree, case: Case) -> CaseResult:
     """Walk the case's answers and compare the outcome with what the case expects."""
     try:
-        result = walk(tree, case.answers, case.profile)
+        result = walk(tree, case_answers(tree, case.answers), case.profile)
     except TriageError as exc:
         return CaseResult(case, None, str(exc))
     step = result.step

@@ -22,22 +22,29 @@ so an editor fixes a file in one pass.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
 from .cases import CaseResult, covered_outcomes, prelude_probe_tree, run_cases
-from .graph import STEPS, Via, edges, entries, reachable, successors
+from .graph import EVERY_ARROW, STEPS, Via, edges, entries, reachable, successors
 from .model import (
     AGE_BANDS,
+    DONT_KNOW,
     EMERGENCY_SCREEN,
+    GENERAL_DANGER,
+    NONE,
     PRELUDE_QUESTIONS,
     PROFILE_QUESTIONS,
     RISK_QUESTIONS,
     ROUTE_URGENCIES,
     SEXES,
+    SOMETHING_ELSE,
     WHO_FOR,
+    YES_NO,
     Answer,
+    Checklist,
     Outcome,
     Prelude,
     Question,
@@ -45,6 +52,7 @@ from .model import (
     TextList,
     Tree,
     Urgency,
+    ticked,
 )
 from .problems import Problem, Rule, RuleKind, Severity
 
@@ -134,6 +142,40 @@ RED_FLAG_CASE = _rule(
     "Every red flag, each emergency sign included, has a passing case that chooses it.",
     follows_paths=True,
 )
+CONSERVATIVE_UNKNOWN = _rule(
+    "S-conservative-unknown",
+    "A `dont_know` or `something_else` answer leads nowhere less urgent than any sibling answer that is not a "
+    "red flag (the least urgent outcome reachable from each target is compared).",
+    follows_paths=True,
+)
+CHECKLIST_ORDER = _rule(
+    "S-checklist-order",
+    "A checklist lists its items most urgent first: an earlier item never leads somewhere less urgent than a later "
+    "one, and no item leads somewhere less urgent than 'none of these'.",
+    follows_paths=True,
+)
+SAFETY_NET_REPEATS = _rule(
+    "S-safety-net-repeats",
+    "A safety-net line does not repeat a sign the patient answered yes to (or ticked) on the way to that outcome "
+    "(heuristic: the line shares at least half, and at least one, of the sign's key words).",
+    Severity.WARNING,
+    follows_paths=True,
+)
+GENERAL_DANGER_SIGNS = _rule(
+    "S-general-danger",
+    "Every tree runs after the prelude's general danger checklist (`general_danger`), which asks every general "
+    "danger sign and sends each to 112 or call-now (U1, U2); a tree cannot skip or weaken it.",
+)
+FIRST_SCREEN_LENGTH = _rule(
+    "S-first-screen-length",
+    "Every label on the first screen (a tree's emergency signs, the prelude's screen) has at most 90 characters; "
+    "the first screen shows at most 5 alarm answers (the tree's own first), the rest head the second screen.",
+)
+RAISE_REASON = _rule(
+    "S-raise-reason",
+    "An outcome that a raise leads to does not claim the person is at higher risk: a raise can come from "
+    "'weet ik niet'; the outcome page says why it was raised.",
+)
 SAFETY_NET = _rule("S-safety-net", "Every outcome except 112 has a `safety_net`.")
 RAISE_MORE_URGENT = _rule("S-raise-more-urgent", "`raise_to` leads to a more urgent outcome.")
 BABY_SELF_CARE = _rule("S-baby-self-care", "A self-care outcome that a baby under 3 months can reach has `raise_to`.")
@@ -143,6 +185,24 @@ AUDIENCE_PAIR = _rule("P-audience-pair", "`audience` and `outside_audience` go t
 CATCH_ALL_AUDIENCE = _rule("P-catch-all-audience", "The catch-all tree is for everyone: it has no `audience`.")
 RESERVED_ID = _rule("P-reserved-id", "A tree does not use the prelude's question ids or the ids in the portal's URLs.")
 DUPLICATE_ANSWER = _rule("P-duplicate-answer", "The answers of a question have different values.")
+CHOICE_ESCAPE = _rule(
+    "P-choice-escape",
+    "A multiple-choice question is marked `exhaustive: true` or offers `something_else` or `dont_know`.",
+)
+YES_NO_DONT_KNOW = _rule(
+    "P-yes-no-dont-know", "A yes/no question offers `dont_know` unless it is marked `patient_knows: true`."
+)
+ONE_THING = _rule(
+    "P-one-thing",
+    "A yes/no question without `dont_know` asks about one thing (heuristic: no clause joined by ', en' or ', of'); "
+    "a list of signs is a checklist.",
+    Severity.WARNING,
+)
+QUESTION_FLAGS = _rule(
+    "P-question-flags",
+    "`patient_knows` is only for a yes/no question without `dont_know`; `exhaustive` is only for a "
+    "multiple-choice question.",
+)
 RAISES_URGENCY_IN_TREE = _rule(
     "P-raises-urgency-in-tree", "`raises_urgency` is for the prelude's risk questions, not for a tree."
 )
@@ -204,11 +264,13 @@ def check_prelude(prelude: Prelude, today: date) -> list[Problem]:
     outcomes = tuple(n for n in prelude.nodes.values() if isinstance(n, Outcome))
     problems = list(_screen_outcomes(prelude))
     if not _stops(problems):
-        flags = [(EMERGENCY_SCREEN, a) for a in prelude.emergency_screen.answers if a.next]
+        flags = [(q.id, a) for q in _first_screens(prelude) for a in q.answers if a.next]
         problems += _case_problems(probe, outcomes, flags, prelude=True)
     problems += [
         *_screen_none_answer(prelude),
         *_screen_targets(prelude),
+        *_general_danger_in_prelude(prelude),
+        *_prelude_screen_labels(prelude),
         *_prelude_raises(prelude.path, outcomes),
         *_prelude_answer_next(prelude),
         *_profile_values(prelude),
@@ -512,7 +574,8 @@ def _raises_urgency_in_tree(tree: Tree) -> Iterator[Problem]:
 
 def _sign_fields(tree: Tree) -> Iterator[Problem]:
     """How a tree's own alarm sign is written; where it leads is ``_sign_targets``."""
-    shared = {a.value for a in tree.prelude.emergency_screen.answers}
+    danger = tree.prelude.general_danger
+    shared = {a.value for a in (*tree.prelude.emergency_screen.answers, *(danger.answers if danger else ()))}
     for sign in tree.emergency_signs:
         where = (tree.path, sign.line)
         if sign.value in shared:
@@ -628,7 +691,7 @@ def _uncovered_outcomes(path: Path, outcomes: Iterable[Outcome], results: list[C
 def _red_flags_without_case(
     path: Path, flags: list[tuple[str, Answer]], counted: list[CaseResult], *, qualified: bool
 ) -> Iterator[Problem]:
-    chosen = {(question_id, value) for r in counted for question_id, value in r.case.answers.items()}
+    chosen = {(q, one) for r in counted for q, value in r.case.answers.items() for one in ticked(value)}
     for question_id, answer in flags:
         if (question_id, answer.value) not in chosen:
             name = f"{question_id}={answer.value}" if qualified else answer.value
@@ -644,9 +707,56 @@ def _prelude_questions(prelude: Prelude) -> Iterator[Problem]:
             yield PRELUDE_QUESTION.problem(prelude.path, 1, f"the prelude must define the question '{question_id}'")
 
 
+def _first_screens(prelude: Prelude) -> tuple[Question, ...]:
+    """The emergency screen and the general danger checklist: an answer with ``next`` there ends the triage."""
+    danger = prelude.general_danger
+    return (prelude.emergency_screen, *((danger,) if danger is not None else ()))
+
+
+def _prelude_screen_labels(prelude: Prelude) -> Iterator[Problem]:
+    """The shared first-screen answers are read on a small phone too (``S-first-screen-length``)."""
+    for answer in prelude.emergency_screen.answers:
+        for locale in ("nl", "en"):
+            if len(answer.label.get(locale)) > FIRST_SCREEN_MAX_LABEL:
+                yield FIRST_SCREEN_LENGTH.problem(
+                    prelude.path,
+                    answer.line,
+                    f"emergency-screen answer '{answer.value}' ({locale}) is longer than "
+                    f"{FIRST_SCREEN_MAX_LABEL} characters",
+                )
+
+
+def _general_danger_in_prelude(prelude: Prelude) -> Iterator[Problem]:
+    """Every general danger sign is asked, as a checklist, and each one sends the patient to 112 or call-now."""
+    danger = prelude.general_danger
+    if not isinstance(danger, Checklist):
+        yield GENERAL_DANGER_SIGNS.problem(
+            prelude.path, 1, f"'{GENERAL_DANGER}' must be a checklist of the general danger signs"
+        )
+        return
+    for value in GENERAL_DANGER_VALUES:
+        answer = danger.answer(value)
+        if answer is None:
+            yield GENERAL_DANGER_SIGNS.problem(
+                prelude.path, danger.line, f"the general danger sign '{value}' is missing from '{GENERAL_DANGER}'"
+            )
+            continue
+        target = prelude.nodes.get(answer.next or "")
+        if not isinstance(target, Outcome) or target.urgency not in (Urgency.U1, Urgency.U2) or answer.when:
+            yield GENERAL_DANGER_SIGNS.problem(
+                prelude.path,
+                answer.line,
+                f"the general danger sign '{value}' must lead to 112 or call-now, for everyone",
+            )
+    if danger.none.next:
+        yield GENERAL_DANGER_SIGNS.problem(
+            prelude.path, danger.none.line, "'none of these' on the general danger screen goes on into the tree"
+        )
+
+
 def _screen_outcomes(prelude: Prelude) -> Iterator[Problem]:
     """An alarm answer ends the triage at once, so it must name an outcome of the prelude."""
-    for answer in prelude.emergency_screen.answers:
+    for answer in (a for q in _first_screens(prelude) for a in q.answers):
         if answer.next and not isinstance(target := prelude.nodes.get(answer.next), Outcome):
             rule = UNKNOWN_NODE if target is None else NOT_AN_OUTCOME
             yield rule.problem(prelude.path, answer.line, f"'{answer.next}' is not an outcome of the prelude")
@@ -665,14 +775,14 @@ def _prelude_raises(path: Path, outcomes: Iterable[Outcome]) -> Iterator[Problem
 
 def _screen_none_answer(prelude: Prelude) -> Iterator[Problem]:
     screen = prelude.emergency_screen
-    if not any(a.next is None for a in screen.answers):
+    if not any(a.next is None and a.value == NONE for a in screen.answers):
         yield SCREEN_NONE_ANSWER.problem(
             prelude.path, screen.line, "the emergency screen needs a 'none of these' answer without 'next'"
         )
 
 
 def _screen_targets(prelude: Prelude) -> Iterator[Problem]:
-    for answer in prelude.emergency_screen.answers:
+    for answer in (a for q in _first_screens(prelude) for a in q.answers):
         target = prelude.nodes.get(answer.next or "")
         if isinstance(target, Outcome) and target.route not in (Route.EMERGENCY, Route.URGENT):
             yield EMERGENCY_SCREEN_TARGET.problem(
@@ -698,6 +808,269 @@ def _profile_values(prelude: Prelude) -> Iterator[Problem]:
             )
 
 
+# --- question design (trees.md rules 1–5 and 9) -----------------------------------
+
+#: Values that mean "I cannot say" or "none of the above": they must be routed conservatively.
+ESCAPE_VALUES = frozenset({DONT_KNOW, SOMETHING_ELSE})
+
+
+def _is_yes_no(question: Question) -> bool:
+    values = {a.value for a in question.answers}
+    return not isinstance(question, Checklist) and YES_NO <= values <= YES_NO | {DONT_KNOW}
+
+
+def _choice_escape(tree: Tree) -> Iterator[Problem]:
+    """Rule 1: a patient whose answer is not listed must not have to pick a false one."""
+    for question in tree.questions():
+        if isinstance(question, Checklist) or _is_yes_no(question) or question.exhaustive:
+            continue
+        if not ESCAPE_VALUES & {a.value for a in question.answers}:
+            yield CHOICE_ESCAPE.problem(
+                tree.path,
+                question.line,
+                f"'{question.id}' is multiple-choice: mark it 'exhaustive: true' if its answers cover every "
+                "possibility, or add an answer 'something_else' or 'dont_know'",
+            )
+
+
+def _yes_no_dont_know(tree: Tree) -> Iterator[Problem]:
+    """Rule 2: a yes/no question a patient may not know the answer to offers 'weet ik niet'."""
+    for question in tree.questions():
+        if _is_yes_no(question) and not question.patient_knows and question.answer(DONT_KNOW) is None:
+            yield YES_NO_DONT_KNOW.problem(
+                tree.path,
+                question.line,
+                f"yes/no question '{question.id}' has no 'dont_know': add one, or mark it 'patient_knows: true' "
+                "if every patient or carer knows the answer for certain",
+            )
+
+
+_JOINED = re.compile(r",\s+(en|of)\s", re.IGNORECASE)
+
+
+def _one_thing(tree: Tree) -> Iterator[Problem]:
+    """Rule 4: "A, of B?" forces a guess on a patient who knows only one half.
+
+    A heuristic, so a warning: a comma before "en" or "of" (outside brackets) usually starts a second
+    clause, while "38 °C of hoger" or "hij of zij" has no comma. A question that offers "weet ik niet"
+    lets a patient who knows only one half answer honestly, so only ``patient_knows`` questions are
+    looked at: there a join forces the guess.
+    """
+    for question in tree.questions():
+        if isinstance(question, Checklist) or not _is_yes_no(question) or question.answer(DONT_KNOW):
+            continue
+        if _JOINED.search(re.sub(r"\([^)]*\)", "", question.text.nl)):
+            yield ONE_THING.problem(
+                tree.path,
+                question.line,
+                f"'{question.id}' may ask two things at once ('{question.text.nl}'): ask them separately, "
+                "or make the signs a checklist",
+            )
+
+
+def _question_flags(tree: Tree) -> Iterator[Problem]:
+    """The two new fields say something only where they apply; elsewhere they would hide a missing answer."""
+    for question in tree.questions():
+        if isinstance(question, Checklist):
+            continue
+        if question.patient_knows and (not _is_yes_no(question) or question.answer(DONT_KNOW) is not None):
+            yield QUESTION_FLAGS.problem(
+                tree.path,
+                question.line,
+                f"'{question.id}': 'patient_knows' is only for a yes/no question without 'dont_know'",
+            )
+        if question.exhaustive and _is_yes_no(question):
+            yield QUESTION_FLAGS.problem(
+                tree.path,
+                question.line,
+                f"'{question.id}': a yes/no question is not 'exhaustive'; use 'dont_know' or 'patient_knows'",
+            )
+
+
+def _least_urgent(tree: Tree, node_id: str) -> Urgency | None:
+    """The least urgent outcome a patient can end at from a node, raises left out (they only raise)."""
+    found = [tree.nodes[n] for n in reachable(tree, [node_id], STEPS)]
+    urgencies = [n.urgency for n in found if isinstance(n, Outcome)]
+    return max(urgencies, key=lambda u: u.rank) if urgencies else None
+
+
+def _conservative_unknown(tree: Tree) -> Iterator[Problem]:
+    """Rule 3: not knowing never sends a patient somewhere calmer than a plain answer would."""
+    for question in tree.questions():
+        siblings = [a for a in question.answers if a.next and not a.red_flag and a.value not in ESCAPE_VALUES]
+        for escape in (a for a in question.answers if a.value in ESCAPE_VALUES and a.next):
+            mine = _least_urgent(tree, escape.next or "")
+            for sibling in siblings:
+                theirs = _least_urgent(tree, sibling.next or "")
+                if mine and theirs and mine.rank > theirs.rank:
+                    yield CONSERVATIVE_UNKNOWN.problem(
+                        tree.path,
+                        escape.line,
+                        f"'{question.id}={escape.value}' can end at {mine}, less urgent than "
+                        f"'{question.id}={sibling.value}' ({theirs}): route it like the most cautious answer",
+                    )
+                    break
+
+
+def _checklist_order(tree: Tree) -> Iterator[Problem]:
+    """Rule 9: the first ticked item decides, so an item listed later must not be more urgent."""
+    for question in tree.questions():
+        if not isinstance(question, Checklist):
+            continue
+        listed = [(a, _least_urgent(tree, a.next or "")) for a in question.answers if a.next]
+        for index, (later, later_urgency) in enumerate(listed):
+            for earlier, earlier_urgency in listed[:index]:
+                if earlier_urgency and later_urgency and earlier_urgency.rank > later_urgency.rank:
+                    yield CHECKLIST_ORDER.problem(
+                        tree.path,
+                        later.line,
+                        f"checklist '{question.id}': '{later.value}' ({later_urgency}) is listed after "
+                        f"'{earlier.value}' ({earlier_urgency}): list the most urgent items first",
+                    )
+                    break
+
+
+#: Words too common to say what a sign is about (Dutch, lower case, at least 5 letters).
+_COMMON_WORDS = frozenset(
+    {
+        "heeft",
+        "hebben",
+        "wordt",
+        "worden",
+        "persoon",
+        "klacht",
+        "klachten",
+        "afgelopen",
+        "minder",
+        "meer",
+        "dagen",
+        "langer",
+        "korter",
+        "ineens",
+        "steeds",
+        "zijn",
+        "haar",
+        "welke",
+        "wanneer",
+        "waardoor",
+        "nog",
+        "niet",
+        "ook",
+        "even",
+        "andere",
+        "iemand",
+        "bijvoorbeeld",
+        "dingen",
+        "gaat",
+        "komen",
+        "krijgt",
+        "krijgen",
+        "kunnen",
+        "voelt",
+    }
+)
+
+
+def _key_words(text: str) -> set[str]:
+    """The words of a sign that say what it is: lower case, at least 5 letters, not common."""
+    words = {w.strip(".,;:?!()'\"").lower() for w in text.split()}
+    return {w for w in words if len(w) >= 5 and w.isalpha() and w not in _COMMON_WORDS}
+
+
+def _repeats(line: str, sign: set[str]) -> bool:
+    """The heuristic of S-safety-net-repeats: the line shares at least half (and one) of the sign's key words."""
+    shared = sign & _key_words(line)
+    return bool(sign) and len(shared) >= max(1, (len(sign) + 1) // 2)
+
+
+def _signs_answered_yes(question: Question, answer: Answer) -> set[str]:
+    """The key words of what a patient says they have by this answer: a 'yes', a red flag or a ticked item."""
+    if isinstance(question, Checklist):
+        return _key_words(answer.label.nl) if answer.value not in (NONE, DONT_KNOW) else set()
+    if answer.value == "yes":
+        return _key_words(question.text.nl)
+    if answer.red_flag:
+        return _key_words(answer.label.nl)
+    return set()
+
+
+def _safety_net_repeats(tree: Tree) -> Iterator[Problem]:
+    """Rule 5: "does it get worse? call" reads as a mistake to someone who just said it is getting worse."""
+    for question in tree.questions():
+        for answer in question.answers:
+            sign = _signs_answered_yes(question, answer)
+            if not sign or not answer.next:
+                continue
+            for node_id in sorted(reachable(tree, [answer.next], EVERY_ARROW)):
+                outcome = tree.nodes[node_id]
+                if not isinstance(outcome, Outcome) or outcome.safety_net is None:
+                    continue
+                for line in outcome.safety_net.nl:
+                    if _repeats(line, sign):
+                        yield SAFETY_NET_REPEATS.problem(
+                            tree.path,
+                            outcome.line,
+                            f"'{outcome.id}': safety-net line '{line}' repeats '{question.id}={answer.value}', "
+                            "which the patient already answered on the way here",
+                        )
+
+
+# --- the first two screens ----------------------------------------------------------
+
+FIRST_SCREEN_MAX_LABEL = 90
+#: The general danger signs every prelude must ask (values), and the most urgent each may lead to.
+GENERAL_DANGER_VALUES = (
+    "breathless_speech",
+    "pale_clammy",
+    "drowsy_confused",
+    "breathless_rest",
+    "fainted",
+    "getting_worse_fast",
+    "severe_pain",
+    "came_and_went",
+)
+
+
+def _first_screen_length(tree: Tree) -> Iterator[Problem]:
+    """A 112 sign below the fold of a small phone is a sign skipped: keep every label on the first screen short.
+
+    How many alarm answers the first screen shows is fixed by the model (``FIRST_SCREEN_ALARMS``); a long
+    label would still push the last of them below the fold.
+    """
+    for sign in tree.emergency_signs:
+        for locale in ("nl", "en"):
+            if len(sign.label.get(locale)) > FIRST_SCREEN_MAX_LABEL:
+                yield FIRST_SCREEN_LENGTH.problem(
+                    tree.path,
+                    sign.line,
+                    f"emergency sign '{sign.value}' ({locale}) is longer than {FIRST_SCREEN_MAX_LABEL} characters",
+                )
+
+
+def _general_danger_in_tree(tree: Tree) -> Iterator[Problem]:
+    """The danger screen lives in the prelude: a tree without it would skip every general danger sign."""
+    if not isinstance(tree.prelude.general_danger, Checklist):
+        yield GENERAL_DANGER_SIGNS.problem(
+            tree.path, 1, "this tree would run without the general danger signs: the prelude needs 'general_danger'"
+        )
+
+
+def _raise_reason(tree: Tree) -> Iterator[Problem]:
+    """'Weet ik niet' raises too, so a raised outcome must not tell the patient they are at higher risk."""
+    targets = {o.raise_to for o in tree.outcomes() if o.raise_to}
+    for target in (n for n in tree.outcomes() if n.id in targets):
+        for line in (*target.advice.nl, *target.advice.en, target.title.nl, target.title.en):
+            lowered = line.lower()
+            if "meer risico" in lowered or "higher risk" in lowered:
+                yield RAISE_REASON.problem(
+                    tree.path,
+                    target.line,
+                    f"'{target.id}' is a raise_to outcome and says '{line}': a raise can come from 'weet ik niet'; "
+                    "leave the reason out (the outcome page says why it was raised)",
+                )
+                break
+
+
 # --- which rules run when -------------------------------------------------------
 
 #: Every reference names a node of the right kind, so paths can be followed.
@@ -711,7 +1084,14 @@ REFERENCE_RULES: tuple[TreeRule, ...] = (
 #: The graph's shape, once the references hold: a loop stops the next stage, an unreachable node does not.
 SHAPE_RULES: tuple[TreeRule, ...] = (_unreachable, _loops)
 #: Rules that follow paths: they run once the two stages above found nothing that stops them.
-PATH_RULES: tuple[TreeRule, ...] = (_red_flags, _red_flag_order, _tree_cases)
+PATH_RULES: tuple[TreeRule, ...] = (
+    _red_flags,
+    _red_flag_order,
+    _tree_cases,
+    _conservative_unknown,
+    _checklist_order,
+    _safety_net_repeats,
+)
 #: Rules that look at one node or field at a time: they always run, whatever else is wrong.
 NODE_RULES: tuple[TreeRule, ...] = (
     _sign_targets,
@@ -724,6 +1104,13 @@ NODE_RULES: tuple[TreeRule, ...] = (
     _sign_fields,
     _advice_points,
     _keywords,
+    _choice_escape,
+    _yes_no_dont_know,
+    _question_flags,
+    _one_thing,
+    _first_screen_length,
+    _general_danger_in_tree,
+    _raise_reason,
 )
 #: Rules about one outcome, for the trees and the prelude alike: they always run.
 OUTCOME_RULES: tuple[OutcomeRule, ...] = (

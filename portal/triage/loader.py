@@ -19,9 +19,11 @@ from jsonschema.protocols import Validator
 
 from ..content.files import LineDict, read_yaml
 from .model import (
+    NONE,
     Answer,
     AppointmentDetails,
     Case,
+    Checklist,
     Condition,
     Node,
     Outcome,
@@ -95,7 +97,11 @@ def _node(node_id: str, raw: LineDict, line: int) -> Node:
             when=_condition(raw.get("when")),
             skip_to=raw.get("skip_to"),
             line=line,
+            exhaustive=raw.get("exhaustive", False),
+            patient_knows=raw.get("patient_knows", False),
         )
+    if raw["type"] == "checklist":
+        return _checklist(node_id, raw, line)
     appointment = raw.get("appointment")
     return Outcome(
         id=node_id,
@@ -112,12 +118,38 @@ def _node(node_id: str, raw: LineDict, line: int) -> Node:
     )
 
 
+def _checklist(node_id: str, raw: LineDict, line: int) -> Checklist:
+    """Items in listed order, then the 'none of these' box as the answer with value ``none``."""
+    none = raw["none"]
+    none_answer = Answer(
+        value=NONE,
+        label=_text(none["label"]),
+        next=none.get("next"),
+        line=getattr(none, "line", line),
+    )
+    return Checklist(
+        id=node_id,
+        text=_text(raw["text"]),
+        help=_text(raw["help"]) if "help" in raw else None,
+        answers=(*(_answer(a) for a in raw["items"]), none_answer),
+        when=_condition(raw.get("when")),
+        skip_to=raw.get("skip_to"),
+        line=line,
+        exhaustive=True,
+    )
+
+
+def _case_answer(value: Any) -> str | list[str]:
+    """A case's answer: one value, or a checklist's list of ticked values."""
+    return value if isinstance(value, str) else [str(v) for v in value]
+
+
 def _case(raw: LineDict) -> Case:
     expect = raw["expect"]
     return Case(
         name=raw["name"],
         profile=Profile(**raw["profile"]),
-        answers=dict(raw["answers"]),
+        answers={k: _case_answer(v) for k, v in raw["answers"].items()},
         expect_outcome=expect["outcome"],
         expect_route=Route(expect["route"]),
         expect_urgency=Urgency(expect["urgency"]),

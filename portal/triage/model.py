@@ -20,9 +20,25 @@ DEFAULT_LOCALE = "nl"
 
 #: Question ids the prelude must define; the engine asks them in this order.
 EMERGENCY_SCREEN = "emergency_screen"
+#: The general danger signs (NTS/MTS general discriminators), asked for every complaint
+#: on the second screen: defined once in the prelude so no tree can leave them out.
+GENERAL_DANGER = "general_danger"
 PROFILE_QUESTIONS = ("who_for", "age_band", "sex")
 RISK_QUESTIONS = ("risk_group", "second_contact")
-PRELUDE_QUESTIONS = (EMERGENCY_SCREEN, *PROFILE_QUESTIONS, *RISK_QUESTIONS)
+PRELUDE_QUESTIONS = (EMERGENCY_SCREEN, GENERAL_DANGER, *PROFILE_QUESTIONS, *RISK_QUESTIONS)
+#: At most this many alarm answers on the first screen (the tree's own signs first, then the shared
+#: ones): measured at 375 x 667, this many fit above the fold. Shared alarm answers that do not fit
+#: move to the top of the second screen (the general danger checklist), so 112 stays within 2 screens.
+FIRST_SCREEN_ALARMS = 5
+#: The answer value of a checklist's explicit "none of these" box.
+NONE = "none"
+#: Answer values for "I don't know" and "something else" (trees.md rules 1–3).
+DONT_KNOW = "dont_know"
+SOMETHING_ELSE = "something_else"
+#: The values of a yes/no question (other than dont_know).
+YES_NO = frozenset({"yes", "no"})
+#: An answer as stored: one value, or the ticked values of a checklist (a list, as in JSON).
+AnswerValue = str | list[str] | tuple[str, ...]
 
 
 class Route(StrEnum):
@@ -145,6 +161,13 @@ class Answer:
 
 @dataclass(frozen=True)
 class Question:
+    """A single-choice question: one answer decides where to go.
+
+    ``exhaustive`` says the answers cover every possibility (so no "something
+    else" is needed); ``patient_knows`` says every patient knows the answer to
+    this yes/no question for certain (so no "I don't know" is needed).
+    """
+
     id: str
     text: Text
     answers: tuple[Answer, ...]
@@ -152,6 +175,8 @@ class Question:
     when: Condition | None = None
     skip_to: str | None = None
     line: int = 0
+    exhaustive: bool = False
+    patient_knows: bool = False
 
     def answer(self, value: str) -> Answer | None:
         return next((a for a in self.answers if a.value == value), None)
@@ -186,6 +211,39 @@ class Outcome:
     line: int = 0
 
 
+@dataclass(frozen=True)
+class Checklist(Question):
+    """A question where the patient ticks every item that applies, or the explicit "none of these".
+
+    ``answers`` holds the items in listed order (most urgent first) and then the
+    "none" answer (value ``none``), so everything that follows a question's
+    answers (graph, red flags, cases) follows a checklist too. The first ticked
+    item in listed order decides where to go: a patient who ticks more never
+    goes somewhere the first sign alone would not send them.
+    """
+
+    @property
+    def items(self) -> tuple[Answer, ...]:
+        return self.answers[:-1]
+
+    @property
+    def none(self) -> Answer:
+        return self.answers[-1]
+
+    def decide(self, values: tuple[str, ...]) -> Answer | None:
+        """The answer that decides for these ticked values: the first ticked in listed order."""
+        return next((a for a in self.answers if a.value in values), None)
+
+
+def ticked(value: AnswerValue | None) -> tuple[str, ...]:
+    """A stored answer as a tuple of values: a checklist's list, or one single value."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
 Node = Question | Outcome
 
 
@@ -193,7 +251,7 @@ Node = Question | Outcome
 class Case:
     name: str
     profile: Profile
-    answers: Mapping[str, str]
+    answers: Mapping[str, AnswerValue]
     expect_outcome: str
     expect_route: Route
     expect_urgency: Urgency
@@ -223,6 +281,12 @@ class Prelude:
     @property
     def emergency_screen(self) -> Question:
         return self.question(EMERGENCY_SCREEN)
+
+    @property
+    def general_danger(self) -> Question | None:
+        """The general danger signs page; None only in an older prelude (the checker requires it)."""
+        node = self.nodes.get(GENERAL_DANGER)
+        return node if isinstance(node, Question) else None
 
     @property
     def profile_questions(self) -> tuple[Question, ...]:
@@ -258,22 +322,34 @@ class Tree:
 
     @cached_property
     def emergency_screen(self) -> Question:
-        """The shared emergency screen with this complaint's own alarm signs added.
+        """The shared emergency screen with this complaint's own alarm signs first.
 
         Complaint-specific 112 signs (a big burn, chest pain with sweating) belong on
-        the first screen, not after the profile page: the patient reaches 112 in one
-        answer. They go after the shared alarm answers and before 'not sure' / 'none'.
+        the first screen, at the top: a reader skimming a long list skipped a sign
+        placed after the shared ones, so the sign that fits the complaint chosen
+        is read first and reaches 112 in one answer.
         """
         shared = self.prelude.emergency_screen
-        if not self.emergency_signs:
+        alarms, moved, rest = self._shared_alarms()
+        if not self.emergency_signs and not moved:
             return shared
-        alarms = tuple(a for a in shared.answers if a.next and self._is_112(a.next))
-        rest = tuple(a for a in shared.answers if a not in alarms)
-        return replace(shared, answers=(*alarms, *self.emergency_signs, *rest))
+        return replace(shared, answers=(*self.emergency_signs, *alarms, *rest))
 
-    def _is_112(self, node_id: str) -> bool:
-        node = self.prelude.nodes.get(node_id)
-        return isinstance(node, Outcome) and node.route is Route.EMERGENCY
+    @cached_property
+    def general_danger(self) -> Question | None:
+        """The general danger checklist, headed by the shared 112 signs that did not fit on the first screen."""
+        danger = self.prelude.general_danger
+        moved = self._shared_alarms()[1]
+        if danger is None or not moved:
+            return danger
+        return replace(danger, answers=(*moved, *danger.answers))
+
+    def _shared_alarms(self) -> tuple[tuple[Answer, ...], tuple[Answer, ...], tuple[Answer, ...]]:
+        """(shared alarms on the first screen, shared alarms moved to the second, the answers that go on)."""
+        shared = self.prelude.emergency_screen.answers
+        alarms = tuple(a for a in shared if a.next)
+        room = max(0, FIRST_SCREEN_ALARMS - len(self.emergency_signs))
+        return alarms[:room], alarms[room:], tuple(a for a in shared if not a.next)
 
     def node(self, node_id: str) -> Node:
         """A node of this tree, or an outcome of the prelude (emergency screen)."""

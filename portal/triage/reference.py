@@ -15,6 +15,8 @@ SECTIONS = (
     ("The file", None),
     ("A question node", "question"),
     ("An answer", "answer"),
+    ("A checklist node", "checklist"),
+    ("The 'none of these' box of a checklist", "checklistNone"),
     ("An outcome node", "outcome"),
     ("Appointment details", "appointment"),
     ("A condition (`when`, `audience`)", "condition"),

@@ -23,8 +23,9 @@ PRELUDE_FILE = "_prelude.yaml"
 
 
 def rule_files(directory: Path) -> list[Path]:
-    """Tree files in a directory, sorted; the prelude is not among them."""
-    return sorted(p for p in directory.glob("*.yaml") if p.name != PRELUDE_FILE)
+    """Tree files in a directory, sorted. Files whose name starts with '_' are not trees:
+    the prelude and the search lexicon (``portal.triage.lexicon``)."""
+    return sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
 
 
 def load_prelude(path: Path, today: date) -> tuple[Prelude | None, list[Problem]]:
@@ -67,7 +68,7 @@ def group(paths: Iterable[Path]) -> dict[Path, list[Path]]:
     for path in paths:
         if path.is_dir():
             grouped.setdefault(path, []).extend(rule_files(path))
-        elif path.name == PRELUDE_FILE:
+        elif path.name.startswith("_"):  # the prelude or the lexicon: checked with the directory
             grouped.setdefault(path.parent, [])
         else:
             grouped.setdefault(path.parent, []).append(path)

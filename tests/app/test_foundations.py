@@ -150,7 +150,7 @@ def test_an_unfinished_triage_is_swept_as_abandoned_with_its_last_node(client, d
     later = datetime.now(UTC) + timedelta(hours=3)
     assert sweep_abandoned(db, later, timedelta(minutes=120)) == 1
     run = get_run(db, patient.run_id)
-    assert run.abandoned and run.last_node == "breathing_or_drooling" and run.finished_at is None
+    assert run.abandoned and run.last_node == "alarm_signs" and run.finished_at is None
     assert sweep_abandoned(db, later, timedelta(minutes=120)) == 0
 
 
@@ -159,7 +159,7 @@ def test_an_unfinished_triage_is_swept_as_abandoned_with_its_last_node(client, d
 
 def test_voordeur_lint_prints_file_line_and_fails_on_errors(runner, rules_dir):
     path = rules_dir / "hoesten.yaml"
-    path.write_text(path.read_text("utf-8").replace("next: coughing_blood\n", "next: nowhere\n", 1), "utf-8")
+    path.write_text(path.read_text("utf-8").replace("next: today_signs\n", "next: nowhere\n", 1), "utf-8")
     result = runner.invoke(args=["lint", str(rules_dir)])
     assert result.exit_code == 1
     assert re.search(rf"{re.escape(str(path))}:\d+: error: .*unknown node 'nowhere'", result.output)

@@ -40,6 +40,8 @@ def log_in(page: Page, base: str, email: str, check_accessibility: bool = False)
     expect(page.get_by_role("heading", level=1)).to_have_text("Stel uw authenticator-app in")
     if check_accessibility:
         assert_accessible(page)
+    qr = page.locator("img.qr")
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "the QR code shows no image"
     secret = page.locator("code.secret").inner_text()
     page.get_by_label("Code van 6 cijfers uit uw authenticator-app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Inloggen").click()

@@ -31,7 +31,9 @@ def next_page(page: Page, *, moves_on: bool = True) -> None:
         expect(page.locator(".error-summary")).to_be_visible()
 
 
-def answer_profile(page: Page, who: str = "Voor mezelf", age: str = "18 tot 65 jaar", sex: str = "Vrouw") -> None:
+def answer_profile(
+    page: Page, who: str = "Voor mezelf", age: str = "18 t/m 64 jaar", sex: str = "Vrouw of meisje"
+) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Over wie gaat het?")
     choose(page, who)
     choose(page, age)
@@ -99,7 +101,7 @@ def test_without_javascript_a_triage_still_completes(browser, server: str):
     expect(page).to_have_title("Fout: Over wie gaat het? – Zorgen over geld, alleen zijn of zorgen voor iemand")
     choose(page, "Voor mezelf")
     choose(page, "65 jaar of ouder")
-    choose(page, "Man")
+    choose(page, "Man of jongen")
     next_page(page)
     choose(page, "Nee")
     next_page(page)
@@ -137,11 +139,11 @@ def test_the_question_page_fits_a_320_pixel_screen(browser, server: str):
 OUTCOME_PATHS = {
     "emergency": ("keelpijn", [["Ademt niet, of ademt niet normaal"]]),
     "urgent": ("keelpijn", [["Nee, geen van deze"], "profile", ["Ja"]]),
-    "appointment": ("zorgen", [["Nee, geen van deze"], "profile", ["Nee"], ["Ja"]]),
-    "econsult": ("zorgen", [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Iets anders"]]),
+    "appointment": ("zorgen", [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Ja"]]),
+    "econsult": ("zorgen", [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Nee"], ["Iets anders"]]),
     "social_domain": (
         "zorgen",
-        [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Geld, rekeningen of schulden"]],
+        [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Nee"], ["Geld, rekeningen of schulden"]],
     ),
     "self_care": (
         "hoofdpijn",

@@ -23,12 +23,12 @@ from tests.factories import STAFF_PASSWORD
 
 ECONSULT_ANSWERS = {
     "emergency_screen": "none",
+    "general_danger": ["none"],
     "who_for": "self",
     "age_band": "adult_18_64",
     "sex": "female",
-    "cannot_speak": "no",
-    "coughing_blood": "no",
-    "fever_getting_worse": "no",
+    "breath_signs": ["none"],
+    "today_signs": ["none"],
     "duration": "over_3_weeks",
     "risk_group": "none",
     "second_contact": "no",
@@ -99,7 +99,7 @@ def test_no_acknowledged_request_is_lost_or_doubled_when_a_worker_is_killed(fres
             db,
             practice="de-linde",
             tree_id="hoesten",
-            tree_version=1,
+            tree_version=2,
             prelude_version=1,
             locale="nl",
             progress=Progress(

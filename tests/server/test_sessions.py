@@ -35,4 +35,4 @@ def test_a_triage_step_posted_with_its_token_is_accepted_by_either_worker(server
             token = _token(response.read().decode())
         data = urllib.parse.urlencode({"csrf_token": token, "emergency_screen": "none"}).encode()
         with opener.open(f"{server}/de-linde/triage/keelpijn", data=data) as response:
-            assert response.status == 200 and response.url.endswith("/profile")
+            assert response.status == 200 and response.url.endswith("/general_danger")

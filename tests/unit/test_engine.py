@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from portal.triage.engine import (
 from portal.triage.model import Outcome, Profile, Route, Tree, Urgency
 from portal.triage.rules import RuleBook
 from tests.conftest import RULES, TODAY
+from tests.unit.test_safe_by_construction import TREE as FIXTURE_TREE
 
 ADULT = {"who_for": "self", "age_band": "adult_18_64", "sex": "female"}
 
@@ -39,6 +41,18 @@ TREES = _load_trees()
 @pytest.fixture(scope="module")
 def trees() -> dict[str, Tree]:
     return TREES
+
+
+@pytest.fixture(scope="module")
+def fixture(tmp_path_factory) -> Tree:
+    """The small tree of test_safe_by_construction: engine behaviour that does not move with the demo trees."""
+    directory = tmp_path_factory.mktemp("fixture")
+    shutil.copy(RULES / "_prelude.yaml", directory / "_prelude.yaml")
+    (directory / "proefklacht.yaml").write_text(FIXTURE_TREE, "utf-8")
+    book = RuleBook(directory)
+    book.refresh(TODAY)
+    assert not book.refused(), book.refused()
+    return book.trees["proefklacht"]
 
 
 def test_the_core_imports_no_flask_and_no_database():
@@ -69,8 +83,8 @@ def test_a_complaints_own_112_sign_is_on_the_first_screen_and_ends_there(trees):
     first = next_step(tree, {})
     assert isinstance(first, Page) and first.kind == "emergency"
     values = [a.value for a in first.questions[0].answers]
-    # after the shared 112 signs, before 'not sure' and 'none'
-    assert values.index("thunderclap") > values.index("floppy_child")
+    # first, before the shared 112 signs (a reader skimmed past it when it came after them)
+    assert values.index("thunderclap") < values.index("not_breathing")
     assert values[-2:] == ["not_sure", "none"]
     result = walk(tree, {"emergency_screen": "thunderclap"})
     assert isinstance(result.step, Outcome) and result.step.urgency is Urgency.U1
@@ -82,39 +96,39 @@ def test_another_complaints_112_sign_is_not_offered(trees):
         walk(trees["keelpijn"], {"emergency_screen": "thunderclap"})
 
 
-def test_the_profile_is_asked_once_after_the_screen(trees):
-    step = next_step(trees["hoesten"], {"emergency_screen": "none"})
+def test_the_profile_is_asked_once_after_the_first_two_screens(trees):
+    step = next_step(trees["hoesten"], {"emergency_screen": "none", "general_danger": "none"})
     assert isinstance(step, Page) and step.kind == "profile"
     assert [q.id for q in step.questions] == ["who_for", "age_band", "sex"]
 
 
-def test_a_profile_from_the_context_is_not_asked_again(trees):
-    step = next_step(trees["hoesten"], {"emergency_screen": "none"}, Profile(**ADULT))
-    assert isinstance(step, Page) and step.id == "cannot_speak"
+def test_a_profile_from_the_context_is_not_asked_again(fixture):
+    step = next_step(fixture, {"emergency_screen": "none", "general_danger": "none"}, Profile(**ADULT))
+    assert isinstance(step, Page) and step.id == "alarm_signs"
 
 
-def test_a_question_for_children_is_skipped_for_adults(trees):
-    answers = {"emergency_screen": "none", **ADULT, "cannot_speak": "no"}
-    assert next_step(trees["hoesten"], answers).id == "coughing_blood"
+def test_a_question_for_children_is_skipped_for_adults(fixture):
+    answers = {"emergency_screen": "none", "general_danger": "none", **ADULT, "alarm_signs": "none"}
+    answers["duration"] = "under_3_days"
+    assert next_step(fixture, answers).id == "getting_worse"
     child = {**answers, "age_band": "child_1_4"}
-    assert next_step(trees["hoesten"], child).id == "child_breathing"
+    assert next_step(fixture, child).id == "child_drinking"
 
 
-def test_an_answer_not_offered_to_this_profile_is_rejected(trees):
+def test_an_answer_not_offered_to_this_profile_is_rejected(fixture):
     answers = {
         "emergency_screen": "none",
+        "general_danger": "none",
         "who_for": "self",
         "age_band": "adult_18_64",
         "sex": "male",
-        "fever_stiff_neck": "no",
-        "confused_or_double": "no",
-        "head_injury": "no",
-        "pattern": "familiar",
-        "risk_group": "pregnant",
+        "alarm_signs": "none",
+        "duration": "over_3_days",
+        "risk_group": ["pregnant"],
         "second_contact": "no",
     }
     with pytest.raises(UnknownAnswer, match="pregnant"):
-        walk(trees["hoofdpijn"], answers)
+        walk(fixture, answers)
 
 
 def test_an_unknown_answer_is_rejected_with_a_clear_error(trees):
@@ -125,44 +139,48 @@ def test_an_unknown_answer_is_rejected_with_a_clear_error(trees):
 def test_an_answer_to_a_question_off_the_path_is_rejected_not_ignored(trees):
     answers = {
         "emergency_screen": "none",
+        "general_danger": "none",
         **ADULT,
-        "breathing_or_drooling": "yes",
+        "alarm_signs": ["drooling"],
         "duration": "under_1_week",
     }
     with pytest.raises(AnswerNotOnPath, match="duration"):
         walk(trees["keelpijn"], answers)
 
 
-def test_a_baby_under_three_months_raises_self_care_without_asking_risk(trees):
+def test_a_baby_under_three_months_raises_self_care_without_asking_risk(fixture):
     answers = {
         "emergency_screen": "none",
+        "general_danger": "none",
         "who_for": "child",
         "age_band": "baby_0_3m",
         "sex": "male",
-        "breathing_or_drooling": "no",
-        "mouth_or_swelling": "no",
-        "very_ill": "no",
-        "duration": "under_1_week",
+        "alarm_signs": "none",
+        "duration": "under_3_days",
+        "child_drinking": "no",
+        "getting_worse": "no",
     }
-    result = walk(trees["keelpijn"], answers)
+    result = walk(fixture, answers)
     assert result.raised and result.step.route is Route.APPOINTMENT
+    assert "risk_group" not in result.asked
 
 
-def test_changing_an_earlier_answer_drops_the_answers_after_it(trees):
-    tree = trees["keelpijn"]
-    answers = {"emergency_screen": "none", **ADULT, "breathing_or_drooling": "no", "mouth_or_swelling": "no"}
-    result = walk(tree, answers)
-    question_page = next(p for p in result.pages if p.id == "breathing_or_drooling")
-    changed = with_answers(answers, question_page, {"breathing_or_drooling": "yes"})
-    assert "mouth_or_swelling" not in changed
-    assert walk(tree, changed).step.id == "urgent_now"
-    same = with_answers(answers, question_page, {"breathing_or_drooling": "no"})
+def test_changing_an_earlier_answer_drops_the_answers_after_it(fixture):
+    answers = {"emergency_screen": "none", "general_danger": "none", **ADULT, "alarm_signs": "none"}
+    answers["duration"] = "under_3_days"
+    answers["getting_worse"] = "no"
+    result = walk(fixture, answers)
+    question_page = next(p for p in result.pages if p.id == "duration")
+    changed = with_answers(answers, question_page, {"duration": "over_3_days"})
+    assert "getting_worse" not in changed
+    assert walk(fixture, changed).step.id == "risk"
+    same = with_answers(answers, question_page, {"duration": "under_3_days"})
     assert same == answers
 
 
 def test_progress_never_exceeds_its_estimate(trees):
     tree = trees["keelpijn"]
-    result = walk(tree, {"emergency_screen": "none", **ADULT})
+    result = walk(tree, {"emergency_screen": "none", "general_danger": "none", **ADULT})
     done, total = progress(tree, result)
     assert 0 < done < total
 

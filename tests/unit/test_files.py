@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import copy
 import shutil
 from pathlib import Path
@@ -38,9 +40,11 @@ def test_the_same_bytes_elsewhere_are_a_cache_hit_with_equal_data(tmp_path):
 def test_a_changed_byte_misses_the_cache(tmp_path):
     read_file(_copy(tmp_path, "a/keelpijn.yaml"))
     before = cache_info()
-    changed, _ = read_file(_copy(tmp_path, "b/keelpijn.yaml", KEELPIJN.replace("version: 1", "version: 2", 1)))
+    version = int(re.search(r"^version: (\d+)$", KEELPIJN, re.MULTILINE).group(1))
+    bumped = re.sub(r"^version: \d+$", f"version: {version + 1}", KEELPIJN, count=1, flags=re.MULTILINE)
+    changed, _ = read_file(_copy(tmp_path, "b/keelpijn.yaml", bumped))
     assert cache_info().misses == before.misses + 1
-    assert changed["version"] == 2
+    assert changed["version"] == version + 1
 
 
 def test_the_validator_is_part_of_the_key(tmp_path):

@@ -16,7 +16,10 @@ from portal.triage.problems import RuleKind, Severity
 from portal.triage.rules import RuleBook, lint
 from tests.conftest import RULES, TODAY
 
-VALID = (RULES / "keelpijn.yaml").read_text("utf-8")
+# A frozen copy of the keelpijn tree, so these tests do not move when the demo tree is edited (it was
+# rewritten with checklists). Marked patient_knows/exhaustive so it passes the question-design rules,
+# which tests/unit/test_safe_by_construction.py tests on a tree of its own.
+VALID = (Path(__file__).parent / "fixtures" / "keelpijn.yaml").read_text("utf-8")
 # The safety net of urgent_today, cut out to test the missing-safety-net check.
 _SAFETY_START = VALID.index("    safety_net:", VALID.index("  urgent_today:"))
 URGENT_TODAY_SAFETY_NET = VALID[_SAFETY_START : VALID.index("  appointment_today:")]
@@ -60,8 +63,8 @@ RAISES_IN_TREE = UNDER_1_WEEK + "        raises_urgency: true\n"
 
 BROKEN = [
     pytest.param(
-        "  breathing_or_drooling:\n    type: question\n    text:",
-        "  breathing_or_drooling:\n    type: question\n   text: [oops",
+        "  breathing_or_drooling:\n    type: question\n    patient_knows: true\n    text:",
+        "  breathing_or_drooling:\n    type: question\n    patient_knows: true\n   text: [oops",
         "   text: [oops",
         "not valid YAML",
         None,
@@ -377,16 +380,16 @@ PRELUDE_BROKEN = [
         id="prelude-question-missing",
     ),
     pytest.param(
-        "        next: call_now_unsure\n",
+        "        next: call_now_passed\n",
         "        next: who_for\n",
-        "      - value: not_sure",
+        "      - value: came_and_went",
         "'who_for' is not an outcome of the prelude",
         "I-not-an-outcome",
         id="emergency-screen-to-a-question",
     ),
     pytest.param(
         "          en: No, none of these\n",
-        "          en: No, none of these\n        next: call_now_unsure\n",
+        "          en: No, none of these\n        next: call_now_danger\n",
         "  emergency_screen:",
         "the emergency screen needs a 'none of these' answer without 'next'",
         "P-screen-none-answer",
@@ -409,10 +412,10 @@ PRELUDE_BROKEN = [
         id="profile-value-unknown-to-the-portal",
     ),
     pytest.param(
-        "  call_now_unsure:\n    type: outcome\n    route: urgent\n    urgency: U2\n",
-        "  call_now_unsure:\n    type: outcome\n    route: urgent\n    urgency: U2\n    raise_to: call_112\n",
-        "  call_now_unsure:",
-        "'call_now_unsure' cannot have 'raise_to'",
+        "  call_now_danger:\n    type: outcome\n    route: urgent\n    urgency: U2\n",
+        "  call_now_danger:\n    type: outcome\n    route: urgent\n    urgency: U2\n    raise_to: call_112\n",
+        "  call_now_danger:",
+        "'call_now_danger' cannot have 'raise_to'",
         "P-prelude-raise",
         id="prelude-outcome-that-raises",
     ),
@@ -483,8 +486,11 @@ def test_a_loop_holds_back_the_rules_that_follow_paths(tmp_path):
 
 
 def test_every_rule_is_broken_on_purpose_by_a_test_here():
-    """Each rule id in the registry is asserted by at least one test in this file, so each has a failing example."""
-    source = Path(__file__).read_text("utf-8")
+    """Each rule id in the registry is asserted by at least one test in this file (or, for the question-design
+    and general-danger rules, in test_safe_by_construction.py), so each has a failing example."""
+    source = Path(__file__).read_text("utf-8") + (Path(__file__).parent / "test_safe_by_construction.py").read_text(
+        "utf-8"
+    )
     untested = [rule_id for rule_id in RULE_REGISTRY if f'"{rule_id}"' not in source]
     assert not untested, untested
 
@@ -554,10 +560,9 @@ def test_the_emergency_screen_may_only_lead_to_112_or_call_now(tmp_path):
     directory = tmp_path / "rules"
     directory.mkdir()
     prelude = (RULES / "_prelude.yaml").read_text("utf-8")
-    broken = prelude.replace(
-        "  call_now_unsure:\n    type: outcome\n    route: urgent\n    urgency: U2",
-        "  call_now_unsure:\n    type: outcome\n    route: econsult\n    urgency: U5",
-    )
+    old = "  call_now_danger:\n    type: outcome\n    route: urgent\n    urgency: U2"
+    assert prelude.count(old) == 1
+    broken = prelude.replace(old, "  call_now_danger:\n    type: outcome\n    route: econsult\n    urgency: U5")
     (directory / "_prelude.yaml").write_text(broken, "utf-8")
     problems = lint([directory], TODAY)
     assert any("may only lead to 112 or call-now" in p.message for p in problems)

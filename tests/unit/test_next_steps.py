@@ -8,11 +8,16 @@ import pytest
 
 from portal.patient.next_steps import (
     Action,
+    Heading,
+    Level,
     NextStep,
     Phone,
     asks_counterfactual,
+    care_level,
+    is_same_day,
     next_steps,
     offered_request,
+    outcome_heading,
     urgent_call,
 )
 from portal.storage.practices import Practice
@@ -147,10 +152,101 @@ def test_the_request_offered_depends_on_the_route_and_only_a_call_back_on_the_ti
     assert offered_request(route, open_now) is kind
 
 
-def test_every_route_but_112_asks_what_the_patient_would_have_done():
+def test_every_route_but_112_asks_what_the_patient_would_have_done_when_there_is_time():
     assert [route for route in Route if asks_counterfactual(outcome(route))] == [
         route for route in Route if route is not Route.EMERGENCY
     ]
+
+
+@pytest.mark.parametrize(
+    ("route", "urgency"),
+    [(Route.EMERGENCY, Urgency.U1), (Route.URGENT, Urgency.U1), (Route.URGENT, Urgency.U2)],
+)
+def test_a_112_or_call_now_page_asks_no_survey(route, urgency):
+    assert not asks_counterfactual(outcome(route, urgency))
+
+
+@pytest.mark.parametrize(
+    ("route", "urgency"), [(Route.URGENT, Urgency.U3), (Route.APPOINTMENT, Urgency.U3), (Route.ECONSULT, Urgency.U4)]
+)
+def test_a_page_with_time_to_spare_still_asks_the_survey(route, urgency):
+    assert asks_counterfactual(outcome(route, urgency))
+
+
+# --- the heading: urgency and the clock ----------------------------------------------------
+
+
+def appointment_at(timeframe: str, urgency: Urgency) -> Outcome:
+    return outcome(Route.APPOINTMENT, urgency, appointment=AppointmentDetails(timeframe, "huisarts", 10))
+
+
+@pytest.mark.parametrize(
+    "same_day",
+    [
+        outcome(Route.URGENT, Urgency.U3),
+        appointment_at("today", Urgency.U3),
+        appointment_at("today", Urgency.U4),
+        appointment_at("within_24h", Urgency.U4),
+    ],
+)
+def test_an_outcome_needed_today_is_never_headed_not_urgent(same_day):
+    assert is_same_day(same_day)
+    assert care_level(same_day) is Level.URGENT
+
+
+@pytest.mark.parametrize(
+    "can_wait",
+    [
+        appointment_at("within_3_days", Urgency.U4),
+        appointment_at("within_2_weeks", Urgency.U5),
+        outcome(Route.ECONSULT, Urgency.U4),
+        outcome(Route.SELF_CARE, Urgency.U5),
+        outcome(Route.SOCIAL_DOMAIN, Urgency.U5),
+    ],
+)
+def test_an_outcome_that_can_wait_a_day_is_headed_not_urgent(can_wait):
+    assert not is_same_day(can_wait)
+    assert care_level(can_wait) is Level.NOT_URGENT
+
+
+def test_112_is_an_emergency_heading():
+    assert care_level(outcome(Route.EMERGENCY, Urgency.U1)) is Level.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "any_outcome",
+    [
+        outcome(Route.EMERGENCY, Urgency.U1),
+        outcome(Route.URGENT, Urgency.U2),
+        outcome(Route.URGENT, Urgency.U3),
+        appointment_at("today", Urgency.U3),
+        appointment_at("within_2_weeks", Urgency.U5),
+        outcome(Route.SELF_CARE),
+    ],
+)
+def test_while_the_practice_is_open_the_heading_is_the_trees_own_title(any_outcome):
+    assert outcome_heading(any_outcome, open_now=True) is Heading.TREE_TITLE
+
+
+def test_out_of_hours_call_now_is_headed_call_the_huisartsenpost_now():
+    assert outcome_heading(outcome(Route.URGENT, Urgency.U2), open_now=False) is Heading.CALL_HUISARTSENPOST_NOW
+
+
+@pytest.mark.parametrize(
+    "same_day",
+    [outcome(Route.URGENT, Urgency.U3), appointment_at("today", Urgency.U3), appointment_at("within_24h", Urgency.U4)],
+)
+def test_out_of_hours_help_needed_today_is_headed_huisartsenpost_if_it_cannot_wait(same_day):
+    """Not "bel vandaag, het liefst in de ochtend" above a practice that is closed."""
+    assert outcome_heading(same_day, open_now=False) is Heading.HUISARTSENPOST_IF_IT_CANNOT_WAIT
+
+
+@pytest.mark.parametrize(
+    "unchanged",
+    [outcome(Route.EMERGENCY, Urgency.U1), appointment_at("within_3_days", Urgency.U4), outcome(Route.ECONSULT)],
+)
+def test_out_of_hours_112_and_what_can_wait_keep_their_title(unchanged):
+    assert outcome_heading(unchanged, open_now=False) is Heading.TREE_TITLE
 
 
 def test_a_tel_link_dials_the_digits_only():

@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 from sqlite_utils import Database
 
 from portal import vocabulary
+from portal.storage import stats as stats_store
 from portal.storage.migrations import migrate
 from portal.vocabulary import (
     LABELS,
@@ -90,8 +91,10 @@ def check_lists() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for (sql,) in db.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall():
         for column, listed in re.findall(r"CHECK \((\w+) IN \(([^)]*)\)\)", sql):
-            assert column not in found, f"two CHECK lists for {column}"
-            found[column] = re.findall(r"'([^']*)'", listed)
+            values_ = re.findall(r"'([^']*)'", listed)
+            # The same column in several tables (the rollups' grain) must list the same values.
+            assert found.get(column, values_) == values_, f"two different CHECK lists for {column}"
+            found[column] = values_
     return found
 
 
@@ -100,6 +103,7 @@ def test_the_database_checks_the_same_kinds_statuses_and_roles_as_the_enums():
         "kind": values(RequestKind),
         "status": values(RequestStatus),
         "role": values(Role),
+        "grain": ["day", *stats_store._COARSER],
     }
 
 
@@ -147,3 +151,9 @@ def test_member_reads_outside_values_and_refuses_anything_else():
 
 def test_every_request_kind_belongs_to_a_route():
     assert sorted(REQUEST_KIND_FOR_ROUTE.values()) == sorted(RequestKind)
+
+
+def test_a_practice_manager_works_the_inbox_and_only_managers_and_admins_keep_templates():
+    assert Role.PRACTICE_MANAGER in vocabulary.INBOX_ROLES
+    assert vocabulary.TEMPLATE_ROLES == (Role.PRACTICE_MANAGER, Role.ADMIN)
+    assert Role.ASSISTANT not in vocabulary.TEMPLATE_ROLES

@@ -40,7 +40,7 @@ def test_the_overview_shows_what_is_live_and_why_a_file_was_refused(editor, rule
     overview = text(editor.get("/staff/editor/"))
     assert "hoesten.yaml" in overview and "geweigerd: 1 fout" in overview
     assert "patiënten krijgen de laatste goede versie" in overview
-    assert "red flag 'cannot_speak=yes' can end in 'self_care'" in overview
+    assert "red flag 'breath_signs=sudden_breathless' can end in 'self_care'" in overview
     assert "oorpijn.nl.md" in overview and "'kind' is not allowed here" in overview
     report = text(editor.get("/staff/editor/lint"))
     assert "hoesten.yaml:" in report and "oorpijn.nl.md:" in report
@@ -59,7 +59,7 @@ def test_the_diagram_is_an_inline_svg_with_every_node(editor):
     page = soup(editor.get("/staff/editor/trees/buikpijn/diagram"))
     drawing = page.find("svg")
     assert drawing["role"] == "img"
-    assert len(drawing.select("g.node")) == 11
+    assert len(drawing.select("g.node")) == 9  # 3 questions (2 of them checklists) and 6 outcomes
     assert drawing.find("line", attrs={"stroke": "#b00020"}) is not None  # a red flag
 
 
@@ -72,15 +72,14 @@ def test_the_diagram_draws_a_trees_own_112_signs_from_the_emergency_screen(edito
 
 def test_the_simulator_walks_a_persona_and_names_the_covering_case(editor):
     base = "/staff/editor/trees/hoesten/simulate?who_for=child&age_band=child_1_4&sex=female"
-    page = text(editor.get(base + "&a_emergency_screen=none&a_cannot_speak=no"))
-    assert "Ademt uw kind sneller dan normaal" in page  # the children's question
-    page = text(editor.get(base + "&a_emergency_screen=none&a_cannot_speak=no&a_child_breathing=yes"))
+    page = text(editor.get(base + "&a_emergency_screen=none&a_general_danger=none"))
+    assert "Het kind ademt snel of zwaar" in page  # the children's item of the checklist
+    page = text(editor.get(base + "&a_emergency_screen=none&a_general_danger=none&a_breath_signs=child_breathing"))
     assert "Uitkomst: urgent_now" in page
     assert "Gedekt door scenario: “A child breathing fast with ribs pulling in means calling now”" in page
     # A child coughing up blood: no case gives these answers.
-    page = text(
-        editor.get(base + "&a_emergency_screen=none&a_cannot_speak=no&a_child_breathing=no&a_coughing_blood=yes")
-    )
+    answers = "&a_emergency_screen=none&a_general_danger=none&a_breath_signs=none&a_today_signs=coughing_blood"
+    page = text(editor.get(base + answers))
     assert "Uitkomst: urgent_today" in page
     assert "Geen scenario dekt dit pad" in page
     assert "Elke uitkomst heeft een scenario." in page

@@ -76,7 +76,8 @@ def test_the_dashboard_shows_flow_dropout_and_disagreement(evaluator, synthetic)
     ):
         assert heading in headings
     body = text(evaluator.get("/staff/evaluatie/?van=2025-11-01&tot=2026-11-22"))
-    assert "te laag ingeschat" in body and "hoesten" in body
+    assert "te laag ingeschat" in body
+    assert "Hoesten" in body and "beet_steek" not in body  # complaints by their title, not the tree id
     assert "Rijen: urgentie volgens de triage" in body  # the urgency matrix
     assert "Tweede contact voor hetzelfde probleem, per klacht en route" in body
 

@@ -117,7 +117,7 @@ def test_a_call_back_is_offered_only_while_the_practice_is_open(client, monkeypa
     monkeypatch.setattr("portal.clock.now", lambda: MONDAY_MORNING)
     patient.start("keelpijn")
     patient.answer(**ADULT_MAN)
-    patient.answer(breathing_or_drooling="yes")
+    patient.answer(alarm_signs="drooling")
     assert "Vraag of de praktijk u terugbelt" in text(patient.page())
     no_phone = {**ECONSULT_FORM, "phone": "", "email": "a@b.nl", "message": "", "idempotency_key": "cb"}
     assert client.post(request_url(patient), data=no_phone).status_code == 422

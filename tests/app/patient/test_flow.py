@@ -48,8 +48,10 @@ def test_search_forgives_a_typo(client):
 def test_no_match_offers_the_general_questions_not_a_dead_end(client):
     page = soup(client.get("/de-linde/?q=xqzv"))
     links = page.select("#results a")
-    assert [a.get_text() for a in links] == ["Mijn klacht staat er niet bij"]
-    assert links[0]["href"] == "/de-linde/triage/algemeen"
+    # besides the general questions, "nothing found" now offers the body parts (issue 11)
+    assert links[-1].get_text() == "Mijn klacht staat er niet bij"
+    assert links[-1]["href"] == "/de-linde/triage/algemeen"
+    assert all(a["href"].startswith("/de-linde/waar/") for a in links[:-1])
 
 
 def test_the_general_tree_is_the_way_out_not_one_of_the_complaints(client):
@@ -64,6 +66,10 @@ def test_the_general_tree_starts_with_the_emergency_screen_and_ends_in_an_econsu
     patient = Patient(client)
     patient.start("algemeen")
     patient.answer(**ADULT_WOMAN)
+    patient.answer(topic="body")
+    patient.answer(pain_where="head_neck")
+    patient.answer(picture="none")
+    patient.answer(since_when="weeks")
     patient.answer(how_ill="question")
     patient.answer(need="write")
     patient.answer(**NO_RISK)
@@ -91,9 +97,8 @@ def test_a_complete_triage_without_javascript_reaches_self_care(client, db):
     patient = Patient(client)
     patient.start("keelpijn")
     assert patient.answer(**ADULT_WOMAN).status_code == 303
-    patient.answer(breathing_or_drooling="no")
-    patient.answer(mouth_or_swelling="no")
-    patient.answer(very_ill="no")
+    patient.answer(alarm_signs="none")
+    patient.answer(today_signs="none")
     patient.answer(duration="under_1_week")
     patient.answer(**NO_RISK)
     assert patient.url.endswith("/uitkomst")
@@ -114,7 +119,7 @@ def test_with_htmx_each_answer_returns_the_next_panel_and_pushes_its_url(client)
     assert "<html" not in body and "<title>" in body
     assert "Over wie gaat het?" in body
     response = patient.answer(**ADULT_MAN)
-    assert response.headers["HX-Push-Url"].endswith("/cannot_speak")
+    assert response.headers["HX-Push-Url"].endswith("/breath_signs")
 
 
 def test_a_missing_answer_keeps_the_page_with_an_error_summary(client):
@@ -143,10 +148,10 @@ def test_an_earlier_page_shows_the_earlier_answer_and_a_previous_link(client):
     patient = Patient(client)
     patient.start("keelpijn")
     patient.answer(**ADULT_WOMAN)
-    patient.answer(breathing_or_drooling="no")
-    earlier = patient.history[1]  # the breathing page
+    patient.answer(alarm_signs="none")
+    earlier = patient.history[2]  # the alarm signs page, after the danger signs and the profile
     page = soup(client.get(earlier))
-    assert page.find(id="breathing_or_drooling-1").has_attr("checked")
+    assert page.find(id="alarm_signs-2").has_attr("checked")  # "none of these"
     assert page.select_one(".back a")["href"].endswith("/profile")
 
 
@@ -154,14 +159,14 @@ def test_changing_an_earlier_answer_recomputes_the_path(client, db):
     patient = Patient(client)
     patient.start("keelpijn")
     patient.answer(**ADULT_WOMAN)
-    patient.answer(breathing_or_drooling="no")
-    patient.answer(mouth_or_swelling="no")
-    patient.url = patient.history[1]
-    patient.answer(breathing_or_drooling="yes")
+    patient.answer(alarm_signs="none")
+    patient.answer(today_signs="none")
+    patient.url = patient.history[2]
+    patient.answer(alarm_signs="drooling")
     assert patient.url.endswith("/uitkomst")
     run = get_run(db, patient.run_id)
     assert run.outcome_node == "urgent_now"
-    assert "mouth_or_swelling" not in run.answers
+    assert "today_signs" not in run.answers
 
 
 def test_a_page_that_is_not_on_the_path_redirects_to_the_current_step(client):
@@ -191,9 +196,8 @@ def test_the_risk_page_raises_self_care_for_a_risk_group(client, db):
     patient = Patient(client)
     patient.start("hoesten")
     patient.answer(**ADULT_MAN)
-    patient.answer(cannot_speak="no")
-    patient.answer(coughing_blood="no")
-    patient.answer(fever_getting_worse="no")
+    patient.answer(breath_signs="none")
+    patient.answer(today_signs="none")
     patient.answer(duration="under_3_weeks")
     assert patient.url.endswith("/risk")
     patient.answer(risk_group="chronic_disease", second_contact="no")
@@ -221,7 +225,7 @@ def test_the_urgent_route_names_the_practice_when_open_and_the_post_when_closed(
     patient = Patient(client)
     patient.start("keelpijn")
     patient.answer(**ADULT_WOMAN)
-    patient.answer(breathing_or_drooling="yes")
+    patient.answer(alarm_signs="drooling")
     assert expected in text(patient.page())
 
 
@@ -237,13 +241,13 @@ def test_every_outcome_route_renders(client):
     paths = {
         "social_domain": (
             "zorgen",
-            [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "no"}, {"topic": "money"}],
+            [ADULT_WOMAN, {"dark_thoughts": "no"}, {"unsafe_home": "no"}, {"low_mood": "no"}, {"topic": "money"}],
         ),
         "econsult": (
             "zorgen",
-            [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "no"}, {"topic": "other"}],
+            [ADULT_WOMAN, {"dark_thoughts": "no"}, {"unsafe_home": "no"}, {"low_mood": "no"}, {"topic": "other"}],
         ),
-        "appointment": ("zorgen", [ADULT_WOMAN, {"dark_thoughts": "no"}, {"low_mood": "yes"}]),
+        "appointment": ("zorgen", [ADULT_WOMAN, {"dark_thoughts": "no"}, {"unsafe_home": "no"}, {"low_mood": "yes"}]),
     }
     expected = {
         "social_domain": "Schuldhulp Zuiderdam",
@@ -262,23 +266,24 @@ def test_the_outcome_page_lists_the_answers_in_plain_language(client):
     patient = Patient(client)
     patient.start("hoofdpijn")
     patient.answer(**ADULT_MAN)
-    patient.answer(fever_stiff_neck="yes")
+    patient.answer(alarm_signs="stiff_neck")
     page = text(patient.page())
-    assert "Is er koorts met een stijve nek" in page and "Ja" in page
+    assert "Heeft de persoon een of meer van deze dingen" in page and "Een stijve nek" in page
 
 
 def test_the_routing_record_holds_codes_only(client, db):
     patient = Patient(client)
     patient.start("keelpijn")
     patient.answer(**ADULT_WOMAN)
-    patient.answer(breathing_or_drooling="yes")
+    patient.answer(alarm_signs="drooling")
     row = next(iter(db.query("SELECT * FROM triage_runs")))
     assert json.loads(row["answers"]) == {
         "emergency_screen": "none",
+        "general_danger": ["none"],
         **ADULT_WOMAN,
-        "breathing_or_drooling": "yes",
+        "alarm_signs": ["drooling"],
     }
-    assert row["tree_id"] == "keelpijn" and row["tree_version"] == 1 and row["locale"] == "nl"
+    assert row["tree_id"] == "keelpijn" and row["tree_version"] == 2 and row["locale"] == "nl"
     assert row["started_at"].endswith(row["started_at"][-5:]) and len(row["started_at"]) == 16
     assert (row["route"], row["urgency"]) == ("urgent", "U2")
 
@@ -287,9 +292,9 @@ def test_a_tree_that_changed_under_a_running_triage_starts_it_again(client, rule
     patient = Patient(client)
     patient.start("keelpijn")
     patient.answer(**ADULT_WOMAN)
-    patient.answer(breathing_or_drooling="no")
+    patient.answer(alarm_signs="none")
     path = rules_dir / "keelpijn.yaml"
-    renamed = path.read_text("utf-8").replace("breathing_or_drooling", "breathing_or_saliva")
+    renamed = path.read_text("utf-8").replace("alarm_signs", "alarm_signs_renamed")
     path.write_text(renamed, "utf-8")
     response = client.get(patient.url)
     assert response.status_code == 303

@@ -30,19 +30,19 @@ def test_another_visitor_with_the_url_starts_anew_and_sees_no_answers(app, clien
     response = stranger.get(patient.url)
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/de-linde/triage/hoesten")
-    changed = stranger.post(patient.history[2], data={"cannot_speak": "yes"})
+    changed = stranger.post(patient.history[2], data={"breath_signs": "sudden_breathless"})
     assert changed.status_code == 303 and changed.headers["Location"].endswith("/triage/hoesten")
     assert client.get(patient.url).status_code == 200  # the owner still gets the outcome
 
 
 def test_answers_are_frozen_once_the_request_is_sent(client, db):
     patient, _response = send_econsult(client)
-    question_page = patient.history[3]  # the "coughing blood" question
-    response = client.post(question_page, data={"coughing_blood": "yes"})
+    question_page = patient.history[3]  # the "today signs" checklist (coughing blood and others)
+    response = client.post(question_page, data={"today_signs": "coughing_blood"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/uitkomst")
     row = next(db.query("SELECT answers, details FROM triage_runs JOIN requests ON requests.run_id = triage_runs.id"))
-    assert '"coughing_blood": "no"' in row["answers"]
-    assert '"coughing_blood": "no"' in row["details"]  # the request keeps its own snapshot
+    assert '"today_signs": ["none"]' in row["answers"]
+    assert '"today_signs": ["none"]' in row["details"]  # the request keeps its own snapshot
     outcome = text(client.get(patient.url))
     assert "VD-" in outcome and "Wijzig uw laatste antwoord" not in outcome
 
@@ -52,13 +52,14 @@ def test_the_inbox_shows_the_answers_as_sent(client, db):
 
     send_econsult(client)
     db.execute(
-        'UPDATE triage_runs SET answers = replace(answers, \'"coughing_blood": "no"\', \'"coughing_blood": "yes"\')'
+        "UPDATE triage_runs SET answers = replace(answers, ?, ?)",
+        ['"today_signs": ["none"]', '"today_signs": ["coughing_blood"]'],
     )
     db.conn.commit()
     staff = gen_staff(db)
     login(client, staff)
     page = text(client.get("/staff/de-linde/requests/1"))
-    assert "tellen niet mee. Nee" in page
+    assert "Nee, geen van deze" in page and "Hoest bloed op" not in page  # as sent, not as changed later
 
 
 def test_pressing_back_and_sending_again_shows_the_first_request(client, db):
@@ -116,10 +117,10 @@ def test_an_expired_session_keeps_the_typed_question(csrf_app):
     response = client.post("/de-linde/triage/hoesten", data={"csrf_token": token, "emergency_screen": "none"})
     url = response.headers["Location"]
     for data in (
+        {"general_danger": "none"},
         {"who_for": "self", "age_band": "adult_18_64", "sex": "female"},
-        {"cannot_speak": "no"},
-        {"coughing_blood": "no"},
-        {"fever_getting_worse": "no"},
+        {"breath_signs": "none"},
+        {"today_signs": "none"},
         {"duration": "over_3_weeks"},
         {"risk_group": "none", "second_contact": "no"},
     ):
@@ -209,13 +210,11 @@ def test_a_script_hammering_one_triage_is_stopped_and_the_answer_is_not_stored(a
     app = create_app({**app_config, "STEPS_PER_RUN_HOUR": 1})
     client = app.test_client()
     patient = Patient(client)
-    patient.start("keelpijn")
-    first = patient.answer(**ADULT_WOMAN)
+    patient.start("keelpijn", danger=None)  # starting the run is not a step; the danger screen is the first
+    first = patient.answer(general_danger="none")
     assert first.status_code == 303
     answers_before = db.execute("SELECT answers FROM triage_runs").fetchone()[0]
-    page = client.get(patient.url)
-    question = soup(page).find("input", {"type": "radio"})
-    refused = client.post(patient.url, data={question["name"]: question["value"]})
+    refused = client.post(patient.url, data=ADULT_WOMAN)
     assert refused.status_code == 429 and refused.headers["Retry-After"]
     assert db.execute("SELECT answers FROM triage_runs").fetchone()[0] == answers_before
-    assert soup(refused).find("input", {"type": "radio"}) is not None  # the question is shown again
+    assert soup(refused).find("input", {"type": ["radio", "checkbox"]}) is not None  # the question is shown again

@@ -45,7 +45,7 @@ def test_a_cached_page_is_the_page_a_fresh_render_gives(app, client, lang, htmx)
     pages.append(patient.url)  # the profile page
     patient.answer(**ADULT_MAN)
     pages.append(patient.url)  # the first question
-    patient.answer(cannot_speak="no")
+    patient.answer(breath_signs="none")
     pages.append(patient.history[-2])  # the first question again, now with its answer chosen
     for url in pages:
         cached, fresh = _both(app, client, url, headers)
@@ -55,7 +55,7 @@ def test_a_cached_page_is_the_page_a_fresh_render_gives(app, client, lang, htmx)
 def test_every_page_of_a_whole_triage_is_the_same_cached_or_not(app, client):
     patient = Patient(client)
     patient.start("keelpijn")
-    for answer in (ADULT_WOMAN, {"breathing_or_drooling": "no"}):
+    for answer in (ADULT_WOMAN, {"alarm_signs": "none"}):
         cached, fresh = _both(app, client, patient.url)
         _same_page(cached, fresh)
         patient.answer(**answer)
@@ -64,6 +64,8 @@ def test_every_page_of_a_whole_triage_is_the_same_cached_or_not(app, client):
         values = {}
         for radio in page.select("input[type=radio]"):
             values.setdefault(radio["name"], radio["value"])
+        for box in page.select("input[type=checkbox][value=none]"):
+            values[box["name"]] = "none"
         cached, fresh = _both(app, client, patient.url)
         _same_page(cached, fresh)
         patient.answer(**(NO_RISK if "risk_group" in values else values))
@@ -93,10 +95,10 @@ def test_what_one_patient_posts_never_shows_in_another_patients_page(app):
     """The next panel of an htmx answer is cached: the form in it must not read the POST."""
     attacker, victim = Patient(app.test_client(), htmx=True), Patient(app.test_client(), htmx=True)
     attacker.start("keelpijn")
-    attacker.answer(**ADULT_WOMAN, breathing_or_drooling="yes")  # a field of the *next* page, too
+    attacker.answer(**ADULT_WOMAN, alarm_signs="drooling")  # a field of the *next* page, too
     victim.start("keelpijn")
     for page in (victim.answer(**ADULT_WOMAN), victim.client.get(victim.url, headers={"HX-Request": "true"})):
-        assert soup(page).find("input", {"name": "breathing_or_drooling"}) is not None
+        assert soup(page).find("input", {"name": "alarm_signs"}) is not None
         assert soup(page).find("input", checked=True) is None
 
 
@@ -113,19 +115,20 @@ def test_an_answer_read_without_the_form_is_stored_as_the_form_would(app_config)
     token = soup(client.get("/de-linde/triage/keelpijn")).find("input", {"name": "csrf_token"})["value"]
     patient = Patient(client)
     patient._post("/de-linde/triage/keelpijn", {"emergency_screen": "none", "csrf_token": token})
+    patient._post(patient.url, {"general_danger": "none", "csrf_token": token})
     patient._post(patient.url, {**ADULT_WOMAN, "csrf_token": token})
     question = patient.url
-    refused = client.post(question, data={"breathing_or_drooling": "maybe", "csrf_token": token})
+    refused = client.post(question, data={"alarm_signs": "maybe", "csrf_token": token})
     assert refused.status_code == 422  # not an offered answer: the form says why
-    saved = client.post(question, data={"breathing_or_drooling": "no", "csrf_token": token})
+    saved = client.post(question, data={"alarm_signs": "none", "csrf_token": token})
     assert saved.status_code == 303
     with app.app_context():
-        assert get_run(get_db(), patient.run_id).answers["breathing_or_drooling"] == "no"
+        assert get_run(get_db(), patient.run_id).answers["alarm_signs"] == ["none"]
     # A bad token never stores, even though the error page shows the form again.
-    forged = client.post(question, data={"breathing_or_drooling": "yes", "csrf_token": "forged"})
+    forged = client.post(question, data={"alarm_signs": "drooling", "csrf_token": "forged"})
     assert forged.status_code == 400
     with app.app_context():
-        assert get_run(get_db(), patient.run_id).answers["breathing_or_drooling"] == "no"
+        assert get_run(get_db(), patient.run_id).answers["alarm_signs"] == ["none"]
 
 
 @pytest.fixture
