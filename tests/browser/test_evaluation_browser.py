@@ -27,6 +27,10 @@ def test_the_dashboard_shows_the_flow_and_passes_axe(evaluator_page: Page, live_
     expect(page.get_by_role("heading", level=1)).to_have_text("Evaluatie")
     expect(page.locator("svg.chart")).to_be_visible()
     expect(page.get_by_role("heading", name="Triage tegenover het besluit van de assistent")).to_be_visible()
+    # Complaints show by their title ("Hoesten"), not by the tree id ("hoesten").
+    complaints = page.locator("section[aria-labelledby=complaints-h] tbody th").all_inner_texts()
+    assert complaints, "the dashboard lists no complaints"
+    assert all(name[:1].isupper() for name in complaints), complaints
     page.get_by_text("De getallen in de grafiek").click()
     assert_accessible(page)
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 
 EMERGENCY_QUESTION = "Is er nu een van deze dingen aan de hand?"
+DANGER_QUESTION = "Heeft de persoon nu een of meer van deze dingen?"  # the screen after it
 
 
 @contextmanager
@@ -74,7 +75,7 @@ def test_no_connection_during_a_step_is_shown_in_the_panel_and_the_form_stays(pa
     # Once the connection is back, the next press moves on.
     page.unroute(re.compile(r".*/triage/hoesten$"))
     page.get_by_role("button", name="Volgende").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Over wie gaat het?")
+    expect(page.get_by_role("heading", level=1)).to_have_text(DANGER_QUESTION)
     expect(message).to_have_count(0)
 
 

@@ -6,7 +6,13 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_patient_browser import answer_profile, assert_accessible, choose, next_page
+from tests.browser.test_patient_browser import (
+    answer_profile,
+    assert_accessible,
+    choose,
+    next_page,
+    pass_danger_screens,
+)
 from tests.factories import STAFF_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -58,11 +64,10 @@ def test_a_patient_sends_an_econsult_and_reads_the_assistants_reply(browser, liv
     base = live_server.base
     patient = browser.new_context(viewport={"width": 375, "height": 812}).new_page()
     patient.goto(f"{base}/de-linde/triage/hoesten")
-    choose(patient, "Nee, geen van deze")
-    next_page(patient)
+    pass_danger_screens(patient)
     answer_profile(patient)
-    for _ in range(3):
-        choose(patient, "Nee")
+    for _ in range(2):  # breath_signs, today_signs: checklists
+        choose(patient, "Nee, geen van deze")
         next_page(patient)
     choose(patient, "3 weken of langer")
     next_page(patient)
@@ -83,7 +88,8 @@ def test_a_patient_sends_an_econsult_and_reads_the_assistants_reply(browser, liv
     log_in(staff, base, "assistent.e2e@example.nl", check_accessibility=True)
     expect(staff.get_by_role("heading", level=1)).to_contain_text("Inbox")
     assert_accessible(staff)
-    staff.get_by_role("link", name=reference).click()
+    # The new list links the complaint title; the reference stands next to it in the same row.
+    staff.locator("#inbox-list tbody tr", has_text=reference).get_by_role("link", name="Hoesten").click()
     expect(staff.get_by_role("heading", level=1)).to_contain_text(reference)
     assert_accessible(staff)
     staff.get_by_label("Antwoord aan de patiënt").fill("Kom morgen om 9 uur langs, dan luistert de huisarts.")

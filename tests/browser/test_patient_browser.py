@@ -31,6 +31,19 @@ def next_page(page: Page, *, moves_on: bool = True) -> None:
         expect(page.locator(".error-summary")).to_be_visible()
 
 
+DANGER_QUESTION = "Heeft de persoon nu een of meer van deze dingen?"
+
+
+def pass_danger_screens(page: Page) -> None:
+    """Answer "none" on the emergency screen and on the general danger signs after it."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Is er nu een van deze dingen aan de hand?")
+    choose(page, "Nee, geen van deze")
+    next_page(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(DANGER_QUESTION)
+    choose(page, "Nee, geen van deze")
+    next_page(page)
+
+
 def answer_profile(
     page: Page, who: str = "Voor mezelf", age: str = "18 t/m 64 jaar", sex: str = "Vrouw of meisje"
 ) -> None:
@@ -46,7 +59,7 @@ def test_a_red_flag_ends_at_call_112_within_two_screens(page: Page, server: str)
     page.get_by_role("link", name="Buikpijn").first.click()
     # Screen 1: the emergency screen.
     expect(page.get_by_role("heading", level=1)).to_have_text("Is er nu een van deze dingen aan de hand?")
-    choose(page, "Heeft veel pijn of een zwaar, drukkend gevoel op de borst")
+    choose(page, "Veel pijn of een zwaar, drukkend gevoel op de borst")
     next_page(page)
     # Screen 2: call 112, as a tel: link at the top.
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bel nu 112")
@@ -57,16 +70,19 @@ def test_a_red_flag_ends_at_call_112_within_two_screens(page: Page, server: str)
 
 def test_a_patient_reaches_self_care_and_focus_follows_each_new_question(page: Page, server: str):
     page.goto(f"{server}/de-linde/triage/keelpijn")
-    choose(page, "Nee, geen van deze")
-    next_page(page)
+    pass_danger_screens(page)
     answer_profile(page)
     heading = page.get_by_role("heading", level=1)
-    expect(heading).to_have_text("Is het ademen moeilijk, of lukt het niet meer om speeksel door te slikken?")
+    expect(heading).to_have_text("Heeft de persoon een of meer van deze dingen?")
     expect(heading).to_be_focused()
-    expect(page.get_by_text("Stap 3 van ongeveer", exact=False)).to_be_visible()
-    for _ in range(3):
-        choose(page, "Nee")
-        next_page(page)
+    expect(page.get_by_text("Stap 4 van ongeveer", exact=False)).to_be_visible()
+    choose(page, "Nee, geen van deze")
+    next_page(page)
+    expect(heading).to_have_text("Geldt een of meer van deze dingen?")
+    expect(heading).to_be_focused()
+    choose(page, "Nee, geen van deze")
+    next_page(page)
+    expect(heading).to_be_focused()
     choose(page, "Korter dan 1 week")
     next_page(page)
     choose(page, "Nee, geen van deze")
@@ -78,15 +94,15 @@ def test_a_patient_reaches_self_care_and_focus_follows_each_new_question(page: P
 
 def test_the_back_button_and_previous_link_return_to_the_earlier_answer(page: Page, server: str):
     page.goto(f"{server}/de-linde/triage/hoesten")
+    pass_danger_screens(page)
+    answer_profile(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Heeft de persoon een of meer van deze dingen?")
     choose(page, "Nee, geen van deze")
     next_page(page)
-    answer_profile(page)
-    choose(page, "Nee")
-    next_page(page)
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hoest de persoon bloed op?")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Geldt een of meer van deze dingen?")
     page.go_back()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("zo benauwd")
-    expect(page.get_by_label("Nee", exact=True)).to_be_checked()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Heeft de persoon een of meer van deze dingen?")
+    expect(page.get_by_label("Nee, geen van deze", exact=True)).to_be_checked()
     page.get_by_role("link", name="Vorige vraag").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Over wie gaat het?")
 
@@ -95,18 +111,16 @@ def test_without_javascript_a_triage_still_completes(browser, server: str):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 812})
     page = context.new_page()
     page.goto(f"{server}/het-anker/triage/zorgen")
-    choose(page, "Nee, geen van deze")
-    next_page(page)
+    pass_danger_screens(page)
     next_page(page, moves_on=False)  # nothing chosen: the error summary appears
     expect(page).to_have_title("Fout: Over wie gaat het? – Zorgen over geld, alleen zijn of zorgen voor iemand")
     choose(page, "Voor mezelf")
     choose(page, "65 jaar of ouder")
     choose(page, "Man of jongen")
     next_page(page)
-    choose(page, "Nee")
-    next_page(page)
-    choose(page, "Nee")
-    next_page(page)
+    for _ in range(3):
+        choose(page, "Nee")
+        next_page(page)
     choose(page, "Ik voel me alleen")
     next_page(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Meer contact met anderen")
@@ -121,6 +135,10 @@ def test_the_language_switch_survives_htmx_steps(page: Page, server: str):
     page.goto(f"{server}/de-linde/")
     page.get_by_role("link", name="English").click()
     page.get_by_role("link", name="Sore throat").first.click()
+    choose(page, "No, none of these")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Does the person have one or more of these now?")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     choose(page, "No, none of these")
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Who is it about?")
@@ -138,22 +156,21 @@ def test_the_question_page_fits_a_320_pixel_screen(browser, server: str):
 
 OUTCOME_PATHS = {
     "emergency": ("keelpijn", [["Ademt niet, of ademt niet normaal"]]),
-    "urgent": ("keelpijn", [["Nee, geen van deze"], "profile", ["Ja"]]),
-    "appointment": ("zorgen", [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Ja"]]),
-    "econsult": ("zorgen", [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Nee"], ["Iets anders"]]),
+    "urgent": ("keelpijn", ["danger", "profile", ["Ademen gaat moeilijk"]]),
+    "appointment": ("zorgen", ["danger", "profile", ["Nee"], ["Nee"], ["Ja"]]),
+    "econsult": ("zorgen", ["danger", "profile", ["Nee"], ["Nee"], ["Nee"], ["Iets anders"]]),
     "social_domain": (
         "zorgen",
-        [["Nee, geen van deze"], "profile", ["Nee"], ["Nee"], ["Nee"], ["Geld, rekeningen of schulden"]],
+        ["danger", "profile", ["Nee"], ["Nee"], ["Nee"], ["Geld, rekeningen of schulden"]],
     ),
     "self_care": (
         "hoofdpijn",
         [
-            ["Nee, geen van deze"],
+            "danger",
             "profile",
-            ["Nee"],
-            ["Nee"],
-            ["Nee"],
-            ["Ik ken deze hoofdpijn. Hij komt vaker en is zoals altijd."],
+            ["Nee, geen van deze"],
+            ["Nee, geen van deze"],
+            ["Ik ken deze hoofdpijn. Hij is zoals altijd."],
             ["Nee, geen van deze", "Nee"],
         ],
     ),
@@ -182,6 +199,10 @@ def test_axe_finds_no_violations_on_question_pages_and_errors(page: Page, server
     assert_accessible(page)  # the emergency screen
     choose(page, "Nee, geen van deze")
     next_page(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(DANGER_QUESTION)
+    assert_accessible(page)  # the general danger signs: a checklist
+    choose(page, "Nee, geen van deze")
+    next_page(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Over wie gaat het?")
     assert_accessible(page)  # the profile page
     next_page(page, moves_on=False)
@@ -196,6 +217,9 @@ def test_axe_finds_no_violations_on_each_outcome(page: Page, server: str, route:
     tree, steps = OUTCOME_PATHS[route]
     page.goto(f"{server}/de-linde/triage/{tree}")
     for step in steps:
+        if step == "danger":
+            pass_danger_screens(page)
+            continue
         if step == "profile":
             answer_profile(page)
             continue

@@ -14,7 +14,7 @@ import trustme
 from playwright.sync_api import expect
 
 from tests.browser.test_inbox_browser import create_staff, fill_econsult, log_in
-from tests.browser.test_patient_browser import answer_profile, choose, next_page
+from tests.browser.test_patient_browser import answer_profile, choose, next_page, pass_danger_screens
 from tests.conftest import start_live_server, stop_live_server
 
 pytestmark = pytest.mark.browser
@@ -59,11 +59,10 @@ def test_a_patient_triages_and_sends_an_econsult_over_https_in_production(tls_pa
         "response", lambda response: responses.append(response.status) if response.request.method == "POST" else None
     )
     page.goto(f"{tls_server.base}/de-linde/triage/hoesten")
-    choose(page, "Nee, geen van deze")
-    next_page(page)
+    pass_danger_screens(page)
     answer_profile(page)
-    for _ in range(3):
-        choose(page, "Nee")
+    for _ in range(2):  # the breathing signs and the signs for today: none
+        choose(page, "Nee, geen van deze")
         next_page(page)
     choose(page, "3 weken of langer")
     next_page(page)
