@@ -186,6 +186,7 @@ def prepare_run(base: str) -> tuple[str, str, dict[str, str]]:
         return opener.open(url, data=data).url
 
     url = post(f"{base}/{PRACTICE}/triage/{TREE}", {"emergency_screen": "none"})
+    url = post(url, {"general_danger": "none"})  # the general danger screen, asked for every complaint
     url = post(url, {"who_for": "self", "age_band": "adult_18_64", "sex": "female"})
     question = opener.open(url).read().decode()
     fields = {"csrf_token": _hidden(question, "csrf_token"), "run_proof": _hidden(question, "run_proof")}

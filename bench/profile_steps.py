@@ -77,8 +77,9 @@ def walk_to_question(app) -> tuple[str, str, dict[str, str]]:  # type: ignore[no
     begin = f"/{PRACTICE}/triage/{TREE}"
     token = _hidden(client.get(begin).text, "csrf_token")
     answer = client.post(begin, data={"csrf_token": token, "emergency_screen": "none"})
+    danger = client.post(answer.location, data={"csrf_token": token, "general_danger": "none"})
     profile = {"csrf_token": token, "who_for": "self", "age_band": "adult_18_64", "sex": "female"}
-    question = client.post(answer.location, data=profile).location
+    question = client.post(danger.location, data=profile).location
     html = client.get(question).text
     fields = {"csrf_token": _hidden(html, "csrf_token"), "run_proof": _hidden(html, "run_proof")}
     cookie = client.get_cookie("voordeur_session")
