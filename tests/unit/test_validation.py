@@ -96,9 +96,11 @@ def test_every_problem_in_a_vignette_file_names_its_vignette():
 
 
 def test_the_development_set_reads_without_problems():
-    vignettes = parse_vignettes(
-        __import__("yaml").safe_load((Path(RULES).parent.parent / "shared/vignettes/dev.yaml").read_text())
-    )
+    # The vignettes live beside the checkout (../shared), not in it: a clone elsewhere has none.
+    dev = Path(RULES).parent.parent / "shared/vignettes/dev.yaml"
+    if not dev.is_file():
+        pytest.skip(f"no development vignettes at {dev}")
+    vignettes = parse_vignettes(__import__("yaml").safe_load(dev.read_text()))
     assert len(vignettes) == 110
     assert sum(v.expected is NOW for v in vignettes) == 28  # the README's baseline counts 28 emergencies
 
