@@ -39,15 +39,13 @@ def build_index(trees: Iterable[Tree], pages: Iterable[Page], lexicon: Lexicon |
     )
 
 
-_LAST: list[tuple[tuple[Page, ...], SearchIndex]] = []
-
-
 def search_pages(pages: Iterable[Page], query: str) -> list[Page]:
-    """Pages for the query, best first, in the language of the pages given (index kept for the same pages)."""
+    """Pages for the query, best first, in the language of the pages given.
+
+    For tools and tests that hold a set of pages; the portal searches the live index
+    (``Content.search_index``), which is built once when the content loads.
+    """
     pages = tuple(pages)
-    if not _LAST or len(_LAST[0][0]) != len(pages) or any(a is not b for a, b in zip(_LAST[0][0], pages, strict=True)):
-        _LAST[:] = [(pages, build_index((), pages, None))]
-    index = _LAST[0][1]
     by_slug = {p.slug: p for p in pages}
     locale = pages[0].language if pages else "nl"
-    return [by_slug[hit.id[1]] for hit in index.search(query, locale, "page")]
+    return [by_slug[hit.id[1]] for hit in build_index((), pages, None).search(query, locale, "page")]

@@ -7,9 +7,9 @@ from typing import Any
 from flask import abort, redirect, render_template, request, url_for
 
 from .. import clock
-from ..contentlib import content
+from ..contentlib import content, live_content
 from ..i18n import current_locale
-from ..pages.search import search_pages
+from ..pages.model import Page
 from ..rulebook import live_trees
 from ..storage.db import get_db
 from ..storage.feedback import record_feedback
@@ -26,7 +26,7 @@ def selfhelp_index(practice_slug: str):
     pages = content().in_language(locale)
     query = request.args.get("q", "").strip()[:100]
     theme = request.args.get("thema")
-    results = search_pages(pages, query) if query else None
+    results = _found_pages(query, locale) if query else None
     by_theme: dict[str, list] = {}
     for page in pages:
         by_theme.setdefault(page.theme, []).append(page)
@@ -38,6 +38,12 @@ def selfhelp_index(practice_slug: str):
         by_theme=by_theme,
         theme=theme if theme in by_theme else None,
     )
+
+
+def _found_pages(query: str, locale: str) -> list[Page]:
+    """Self-help pages for a search, from the one index built when the content loaded (as the start page)."""
+    hits = live_content().search_index.search(query, locale, "page")
+    return [page for _kind, slug in (h.id for h in hits) if (page := content().page(slug, locale))]
 
 
 @bp.get("/<practice_slug>/zelfhulp/<slug>")
