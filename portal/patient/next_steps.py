@@ -77,12 +77,16 @@ def urgent_call(practice: Practice, open_now: bool) -> NextStep:
     return NextStep(Action.CALL_HUISARTSENPOST, Phone(practice.hap_name, practice.hap_phone))
 
 
-def offered_request(route: Route, open_now: bool) -> RequestKind | None:
+def offered_request(route: Route, open_now: bool, *, no_messages: bool = False) -> RequestKind | None:
     """The request a patient may send for this route now (None: nothing; call instead).
 
     A call-back is offered only while the practice is open: when it is closed nobody
     would call back, and the outcome page sends the patient to the huisartsenpost.
+    An outcome marked ``no_messages`` (an unsafe home) offers nothing to send: a call
+    back, a reply or a notification mail could reach the wrong person.
     """
+    if no_messages:
+        return None
     kind = REQUEST_KIND_FOR_ROUTE.get(route)
     if kind is RequestKind.CALLBACK and not open_now:
         return None
@@ -106,7 +110,7 @@ def next_steps(
     steps = _route_steps(outcome, practice, open_now, self_care_page)
     if request_sent:
         steps.append(NextStep(Action.REQUEST_SENT))
-    elif (kind := offered_request(outcome.route, open_now)) is not None:
+    elif (kind := offered_request(outcome.route, open_now, no_messages=outcome.no_messages)) is not None:
         steps.append(NextStep(Action.SEND_REQUEST, request_kind=kind))
     return tuple(steps)
 

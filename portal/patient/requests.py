@@ -48,7 +48,9 @@ def send_request(practice_slug: str, tree_id: str, run_id: str):
     if already is not None:  # one request per triage: back and send again shows the first one
         confirm = 1 if request.method == "POST" else None  # a repeated submit shows the confirmation
         return redirect(url_for(".request_status", token=already.status_token, sent=confirm), 303)
-    kind = offered_request(outcome.route, is_open(practice.opening_hours, clock.local()))
+    kind = offered_request(
+        outcome.route, is_open(practice.opening_hours, clock.local()), no_messages=outcome.no_messages
+    )
     if kind is None:
         abort(404)
     if _capped(practice, kind):

@@ -114,6 +114,7 @@ def _node(node_id: str, raw: LineDict, line: int) -> Node:
         appointment=AppointmentDetails(**appointment) if appointment else None,
         self_care_page=raw.get("self_care_page"),
         social_service=raw.get("social_service"),
+        no_messages=bool(raw.get("no_messages", False)),
         line=line,
     )
 

@@ -208,6 +208,8 @@ class Outcome:
     appointment: AppointmentDetails | None = None
     self_care_page: str | None = None
     social_service: str | None = None
+    #: Nothing may be sent or mailed from this outcome (e.g. an unsafe home: a message could reach the wrong person).
+    no_messages: bool = False
     line: int = 0
 
 
