@@ -5,28 +5,37 @@ evaluator works. Not a timed test: it prints figures to record in docs/performan
     .venv/bin/python bench/evaluation.py [--sessions 1000000] [--cache /tmp/voordeur-eval-bench]
                                          [--seconds 20] [--rate 20] [--skip-isolation]
 
-1. Seeding: ``voordeur demo --sessions N`` (the synthetic generator) writes
-   ``CACHE/seed-N.db`` once, timed; later runs reuse that file (seeding a million records
-   takes minutes on a busy machine). Each run works on a copy, migrated to the current code.
-2. Rollups: the migration that introduced them fills them (timed); then an incremental
-   refresh after new runs today and a decision on a run from 30 days ago.
+1. Seeding: ``voordeur demo --sessions N`` (the synthetic generator, straight into the tables,
+   each day rolled up as soon as it is complete) writes ``CACHE/seed-N.db`` once, timed; later
+   runs reuse that file. Each run works on a copy, migrated to the current code.
+2. Rollups: rows per table and grain; an incremental refresh after new runs today and a
+   decision on a run from 30 days ago; then a refresh of 60 changed days as ``voordeur sweep``
+   does it, with how many write transactions it took and the longest (a patient's write waits
+   for at most one of them).
 3. Views, in-process through the Flask test client: the first request and the slowest of
-   three more (the rollups are already fresh, as the evaluation process keeps them).
-4. Isolation: ``voordeur serve`` twice on the same database, as the Procfile runs them — the
-   patient process (``web:``, 2 workers) and the evaluation process (``evaluation:``, 1 worker,
-   ``nice -n 10``). The patient's htmx answer step is sent open-loop at ``--rate`` per second
-   (bench/fixed_rate.py: latency counted from when each request was due) for ``--seconds``:
-   alone; while an evaluator reloads the 12-month dashboard without pause on the evaluation
-   process; and, for comparison, while the evaluator does the same on the patient process.
+   three more (the rollups are already fresh, as the evaluation process keeps them), with the
+   process's CPU time.
+4. Isolation: ``voordeur serve`` twice on the same database, exactly as the Procfile runs them —
+   the patient process (``web:``, 2 workers) and the evaluation process (``evaluation:``,
+   ``nice -n 10``, 1 worker). The patient's htmx answer step is sent open-loop at ``--rate`` per
+   second (bench/fixed_rate.py: latency counted from when each request was due) for
+   ``--seconds``: alone; while an evaluator reloads the 12-month dashboard without pause on the
+   evaluation process; while ``voordeur sweep`` refreshes 60 changed days; and, for comparison,
+   while the evaluator does the same on the patient process (one process for everything).
+
+The output ends with the tables to paste into docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
+import itertools
 import os
 import platform
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -67,18 +76,75 @@ def seed(cache: Path, sessions: int) -> tuple[Path, str]:
         partial = cache / f"seed-{sessions}.partial.db"
         partial.unlink(missing_ok=True)
         env = {**os.environ, "VOORDEUR_DATABASE": str(partial), "VOORDEUR_SECRET_KEY": "bench"}
-        started = time.monotonic()
+        started, cpu = time.monotonic(), _children_cpu()
         subprocess.run(
             [str(Path(sys.executable).parent / "voordeur"), "demo", "--sessions", str(sessions)],
             env=env,
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        seconds = time.monotonic() - started
+        seconds, cpu = time.monotonic() - started, _children_cpu() - cpu
         _checkpoint(partial)
         partial.rename(seeded)
-        note.write_text(f"{seconds:.0f} s on {datetime.now(UTC):%Y-%m-%d} (load average {_load()})\n")
+        note.write_text(
+            f"{seconds:.0f} s wall-clock, {cpu:.0f} s CPU, on {datetime.now(UTC):%Y-%m-%d} (load average {_load()})\n"
+        )
     return seeded, note.read_text().strip() if note.exists() else "unknown (seeded before this script timed it)"
+
+
+def seed_rollups_only(cache: Path, sessions: int) -> tuple[Path, str]:
+    """Like ``seed``, but only the rollups of ``sessions`` runs are kept, not the runs themselves.
+
+    Ten million routing records are about 6 GB; on a machine shared with other work, writing
+    them takes hours. The views read only the rollups, so for them this is the same database:
+    each day's runs (from the same generator) go into a temporary table that shadows the routing
+    log, are rolled up by the same SQL as a refresh, and are dropped. Refresh timings and the
+    sweep need the real log and are left out in this mode."""
+    from portal import create_app
+    from portal.demo import load_demo
+    from portal.evaluation.synthetic import ROW_COLUMNS, generate
+    from portal.rulebook import rules
+    from portal.storage import stats
+    from portal.storage.db import immediate, open_db
+    from portal.storage.migrations import migrate
+
+    cache.mkdir(parents=True, exist_ok=True)
+    seeded, note = cache / f"rollups-{sessions}.db", cache / f"rollups-{sessions}.txt"
+    if seeded.exists():
+        return seeded, note.read_text().strip()
+    partial = cache / f"rollups-{sessions}.partial.db"
+    partial.unlink(missing_ok=True)
+    started, cpu = time.monotonic(), time.process_time()
+    db = open_db(partial)
+    migrate(db)
+    practices = load_demo(db)
+    app = create_app({"WTF_CSRF_ENABLED": False, "DATABASE": str(partial), "SECRET_KEY": "bench"})
+    with app.app_context():
+        trees = rules().trees
+    db.execute("PRAGMA temp_store = MEMORY")
+    db.execute("CREATE TEMP TABLE triage_runs AS SELECT * FROM main.triage_runs WHERE 0")
+    # CREATE TABLE AS keeps no defaults: cap_redirected (0 here, as in the log) is set by hand.
+    marks = ", ".join("?" for _ in ROW_COLUMNS)
+    insert = f"INSERT INTO temp.triage_runs ({', '.join(ROW_COLUMNS)}, cap_redirected) VALUES ({marks}, 0)"
+    day_of = ROW_COLUMNS.index("started_at")
+    rows = generate(trees, practices, sessions, end=date.today(), seed=7)
+    for day, runs in itertools.groupby(rows, key=lambda row: row[day_of][:10]):
+        with immediate(db, durable=False):
+            db.execute("DELETE FROM temp.triage_runs")
+            db.conn.executemany(insert, runs)
+        stats._fill_days(db, day, day)
+    with immediate(db, durable=False):
+        db.execute("DROP TABLE temp.triage_runs")
+        stats._fill_coarser(db)
+        stats._mark(db)
+    db.close()
+    _checkpoint(partial)
+    partial.rename(seeded)
+    note.write_text(
+        f"{time.monotonic() - started:.0f} s wall-clock, {time.process_time() - cpu:.0f} s CPU, "
+        f"on {datetime.now(UTC):%Y-%m-%d} (load average {_load()})\n"
+    )
+    return seeded, note.read_text().strip()
 
 
 def _checkpoint(path: Path) -> None:
@@ -89,27 +155,32 @@ def _checkpoint(path: Path) -> None:
     db.close()
 
 
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _load() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def rollups(db) -> None:
+def rollups(db) -> list[str]:
+    """Migrate the copy, show the rollups' size, time the refreshes; return lines for the report."""
     from portal.evaluation.synthetic import ROW_COLUMNS, generate
     from portal.rulebook import rules
     from portal.storage import stats
     from portal.storage.migrations import migrate
 
+    report = []
     started = time.perf_counter()
     applied = migrate(db)
     print(f"migrations applied to the copy: {', '.join(applied) or 'none'} ({time.perf_counter() - started:.1f} s)")
     started = time.perf_counter()
     days = stats.refresh(db)
     print(f"refresh right after the migration: {len(days)} changed days, {time.perf_counter() - started:.1f} s")
-    for table in ("stats_flow", "stats_signals", "stats_measures", "stats_dropout", "stats_disposition"):
-        counts = {r["grain"]: r["n"] for r in db.query(f"SELECT grain, count(*) AS n FROM {table} GROUP BY grain")}
-        print(
-            f"  {table}: " + ", ".join(f"{counts.get(g, 0):,} {g}" for g in ("day", "week", "month", "quarter", "year"))
-        )
+    report += rollup_sizes(db)
 
     from portal.storage.routing import insert_many
 
@@ -125,14 +196,65 @@ def rollups(db) -> None:
     started, started_cpu = time.perf_counter(), time.process_time()
     days = stats.refresh(db)
     cpu = time.process_time() - started_cpu
-    print(
-        f"incremental refresh after 300 new runs today and one decision on {old}: "
-        f"{(time.perf_counter() - started) * 1000:.0f} ms, {cpu * 1000:.0f} ms CPU "
-        f"({len(days)} days: {', '.join(days)})"
+    report.append(
+        f"\nIncremental refresh after 300 new runs today and one decision on a run of {old}: "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms ({cpu * 1000:.0f} ms CPU) for {len(days)} days."
+    )
+    report.append(refresh_in_batches(db, 60))
+    print("\n".join(report))
+    return report
+
+
+def rollup_sizes(db) -> list[str]:
+    """Rows per rollup table and grain, as a table."""
+    lines = ["| table | day | week | month | quarter | year |", "|---|---:|---:|---:|---:|---:|"]
+    for table in ("stats_flow", "stats_signals", "stats_measures", "stats_dropout", "stats_disposition"):
+        counts = {r["grain"]: r["n"] for r in db.query(f"SELECT grain, count(*) AS n FROM {table} GROUP BY grain")}
+        grains = " | ".join(f"{counts.get(g, 0):,}" for g in ("day", "week", "month", "quarter", "year"))
+        lines.append(f"| `{table}` | {grains} |")
+    print("\n".join(lines))
+    return lines
+
+
+def mark_days(db, count: int) -> list[str]:
+    """Mark the ``count`` days before yesterday as changed, as a purge or a bulk import would."""
+    days = [(date.today() - timedelta(days=2 + i)).isoformat() for i in range(count)]
+    db.conn.executemany("INSERT OR IGNORE INTO stats_dirty (day) VALUES (?)", [(day,) for day in days])
+    db.conn.commit()
+    return days
+
+
+def refresh_in_batches(db, count: int) -> str:
+    """A refresh of ``count`` changed days as ``voordeur sweep`` runs it: how many write
+    transactions, and the longest (what a patient's write can wait for)."""
+    from portal.storage import stats
+
+    mark_days(db, count)
+    began: list[float] = []
+    held: list[float] = []
+
+    def trace(sql: str) -> None:
+        if sql == "BEGIN IMMEDIATE":
+            began.append(time.perf_counter())
+        elif sql == "COMMIT" and began:
+            held.append(time.perf_counter() - began[-1])
+
+    db.conn.set_trace_callback(trace)
+    started = time.perf_counter()
+    try:
+        days = stats.refresh(db)
+    finally:
+        db.conn.set_trace_callback(None)
+    seconds = time.perf_counter() - started
+    held.sort()
+    return (
+        f"Refresh of {len(days)} changed days (as `voordeur sweep` after a purge): {seconds:.1f} s in "
+        f"{len(held)} write transactions; each held the write lock for a median {held[len(held) // 2] * 1000:.0f} ms, "
+        f"at most {held[-1] * 1000:.0f} ms."
     )
 
 
-def views(app, database: Path) -> None:
+def views(app, database: Path) -> list[str]:
     from portal.storage.db import open_db
     from tests.factories import gen_staff, login
 
@@ -142,7 +264,7 @@ def views(app, database: Path) -> None:
     login(client, staff)
     # CPU: this process's own time (the view and SQLite run in it), the figure a quiet machine
     # would show as wall-clock time; wall-clock time here includes waiting for other processes.
-    print("\n| view | first | slowest of 3 more | CPU, median of 4 |\n|---|---:|---:|---:|")
+    rows = ["| view | first | slowest of 3 more | CPU, median of 4 |", "|---|---:|---:|---:|"]
     for name, url in VIEWS:
         timings, cpu = [], []
         for _ in range(4):
@@ -151,11 +273,13 @@ def views(app, database: Path) -> None:
             timings.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
             assert response.status_code == 200, (url, response.status_code)
-        print(
+        rows.append(
             f"| {name} | {timings[0] * 1000:.0f} ms | {max(timings[1:]) * 1000:.0f} ms "
             f"| {sorted(cpu)[2] * 1000:.0f} ms |"
         )
+        print(rows[-1])
     db.close()
+    return rows
 
 
 def _dated(url: str) -> str:
@@ -275,12 +399,52 @@ def htmx_answer(base: str, question: str, cookie: str, fields: dict[str, str], a
     return Step("htmx POST answer (write + next panel)", "POST", question, 200, headers, body)
 
 
-def isolation(workdir: Path, seconds: float, rate: float) -> None:
+def procfile_command(name: str, port: int) -> list[str]:
+    """The Procfile's ``name:`` line as this benchmark runs it: its own ``${VAR:-default}``
+    defaults, the port given, this virtualenv's ``voordeur``, and loopback instead of every
+    interface. Read from the Procfile itself, so the benchmark measures what is deployed."""
+    line = next(
+        text.split(":", 1)[1]
+        for text in (HERE.parent / "Procfile").read_text().splitlines()
+        if text.startswith(f"{name}:")
+    )
+    values = {"PORT": str(port), "EVALUATION_PORT": str(port)}
+    line = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: values.get(m[1], m[2]), line)
+    voordeur = str(Path(sys.executable).parent / "voordeur")
+    return [
+        voordeur if word == "voordeur" else "127.0.0.1" if word == "0.0.0.0" else word for word in shlex.split(line)
+    ]
+
+
+class Sweep(threading.Thread):
+    """``voordeur sweep`` (cron's command) once, after marking ``days`` days as changed."""
+
+    def __init__(self, env: dict[str, str], database: Path, days: int) -> None:
+        super().__init__(daemon=True)
+        self.env, self.database, self.days, self.seconds = env, database, days, 0.0
+        self.timings: list[float] = []
+
+    def run(self) -> None:
+        from portal.storage.db import open_db
+
+        db = open_db(self.database)
+        mark_days(db, self.days)
+        db.close()
+        started = time.perf_counter()
+        subprocess.run(
+            [str(Path(sys.executable).parent / "voordeur"), "sweep"],
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        self.seconds = time.perf_counter() - started
+
+
+def isolation(workdir: Path, seconds: float, rate: float, *, sweep: bool = True) -> list[str]:
     patient_port, evaluation_port = free_port(), free_port()
     env = portal_env(workdir, patient_port)
-    voordeur = str(Path(sys.executable).parent / "voordeur")
-    web = [voordeur, "serve", "--port", str(patient_port), "--workers", "2"]
-    evaluation = ["nice", "-n", "10", voordeur, "serve", "--port", str(evaluation_port), "--workers", "1"]
+    web, evaluation = procfile_command("web", patient_port), procfile_command("evaluation", evaluation_port)
+    print(f"\nweb: {shlex.join(web)}\nevaluation: {shlex.join(evaluation)}")
     with (
         serving(web, env, patient_port) as patients,
         serving(evaluation, env, evaluation_port) as evaluators,
@@ -292,28 +456,53 @@ def isolation(workdir: Path, seconds: float, rate: float) -> None:
         for label, server in (
             ("no evaluator", None),
             ("evaluator on the evaluation process (Procfile `evaluation:`)", evaluators),
-            ("evaluator on the patient process (before: one process for all)", patients),
+            ("`voordeur sweep` refreshing 60 changed days", "sweep"),
+            ("evaluator on the patient process (one process for all)", patients),
         ):
-            loader = None
-            if server is not None:
+            if server == "sweep" and not sweep:
+                continue
+            loader: Evaluator | Sweep | None = None
+            if isinstance(server, Server):
                 loader = Evaluator(
                     evaluator_session(server.base, workdir / "bench.db"), server.base + _dated(TWELVE_MONTHS)
                 )
                 loader.start()
                 time.sleep(1)
+            elif server == "sweep":
+                loader = Sweep(env, workdir / "bench.db", 60)
+                loader.start()
             report = measure("127.0.0.1", patient_port, request, rate, seconds)
-            if loader is not None:
+            if isinstance(loader, Evaluator):
                 loader.stop.set()
+            if loader is not None:
                 loader.join()
             loads = sorted(loader.timings) if loader else []
-            dashboard = f"{len(loads)} loads, median {loads[len(loads) // 2] * 1000:.0f} ms" if loads else "–"
+            other = f"{len(loads)} loads, median {loads[len(loads) // 2] * 1000:.0f} ms" if loads else "–"
+            if isinstance(loader, Sweep):
+                other = f"sweep took {loader.seconds:.1f} s"
             rows.append(
                 f"| {label} | {report.percentile(0.5) * 1000:.1f} ms | {report.percentile(0.99) * 1000:.1f} ms "
-                f"| {report.unexpected(step.expected)} | {dashboard} |"
+                f"| {report.unexpected(step.expected)} | {other} |"
             )
-        print(f"\nPatient step ({step.label}) at {rate:g}/s for {seconds:g} s each, load average now {_load()}:\n")
-        print("| while | p50 | p99 | failed | 12-month dashboard |\n|---|---:|---:|---:|---|")
-        print("\n".join(rows))
+            print(rows[-1])
+    return [
+        f"Patient step ({step.label}) at {rate:g}/s for {seconds:g} s each, open-loop; load average at the end "
+        f"{_load()}:\n",
+        "| while | p50 | p99 | failed | evaluator's 12-month dashboard / sweep |",
+        "|---|---:|---:|---:|---|",
+        *rows,
+    ]
+
+
+def _machine() -> str:
+    """CPU model, cores and memory, for the record."""
+    model, memory = platform.machine(), ""
+    with contextlib.suppress(OSError):
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line), model)
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 2**20:.0f} GiB"
+    return f"{model}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}"
 
 
 def main() -> None:
@@ -323,14 +512,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rate", type=float, default=20, help="patient steps per second")
     parser.add_argument("--skip-isolation", action="store_true")
-    args = parser.parse_args()
-    print(
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {platform.processor() or platform.machine()} · "
-        f"{os.cpu_count()} CPUs · Python {platform.python_version()} · load average {_load()}"
+    parser.add_argument(
+        "--rollups-only",
+        action="store_true",
+        help="keep only the rollups of the synthetic runs, not the runs (for 10 M: the views only)",
     )
-    seeded, seeding = seed(args.cache, args.sessions)
-    print(f"seeding {args.sessions:,} runs (voordeur demo --sessions): {seeding}; cached at {seeded}")
-    workdir = args.cache / "run"
+    args = parser.parse_args()
+    command = shlex.join([".venv/bin/python", "bench/evaluation.py", *sys.argv[1:]])
+    began = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {_load()} at the start"
+    print(f"{began} · {_machine()}")
+    seeded, seeding = (seed_rollups_only if args.rollups_only else seed)(args.cache, args.sessions)
+    print(f"seeding {args.sessions:,} runs: {seeding}; cached at {seeded}")
+    workdir = args.cache / f"run-{args.sessions}{'-rollups' if args.rollups_only else ''}"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir()
     database = workdir / "bench.db"
@@ -344,12 +537,17 @@ def main() -> None:
     db = open_db(database)
     app = create_app({"WTF_CSRF_ENABLED": False})
     with app.app_context():
-        rollups(db)
-    print(f"routing records: {count_runs(db):,}")
+        sizes = rollup_sizes(db) if args.rollups_only else rollups(db)
+    records = args.sessions if args.rollups_only else count_runs(db)
+    print(f"routing records: {records:,}")
     db.close()
-    views(app, database)
-    if not args.skip_isolation:
-        isolation(workdir, args.seconds, args.rate)
+    table = views(app, database)
+    patients = [] if args.skip_isolation else isolation(workdir, args.seconds, args.rate, sweep=not args.rollups_only)
+    print(f"\n--- to paste into docs/performance.md ---\n\n#### {records:,} routing records\n")
+    print(f"`{command}`: {began}, load average {_load()} at the end; {_machine()}.")
+    how = "rolled up without keeping the runs" if args.rollups_only else f"`voordeur demo --sessions {args.sessions}`"
+    print(f"Seeding {args.sessions:,} runs ({how}): {seeding}.\n")
+    print("\n".join([*table, "", *sizes, "", *patients]))
 
 
 if __name__ == "__main__":

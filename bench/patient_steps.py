@@ -113,17 +113,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+START_SECONDS = 180  # loading and checking every tree takes a worker seconds, minutes on a busy machine
+
+
 def _wait_until_up(process: subprocess.Popen, url: str) -> None:
-    for _ in range(200):
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"server for {url} exited with {process.returncode}")
         try:
-            urllib.request.urlopen(url, timeout=1)
+            urllib.request.urlopen(url, timeout=5)
             return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     process.kill()
-    raise SystemExit(f"server for {url} did not start")
+    raise SystemExit(f"server for {url} did not start within {START_SECONDS} s")
 
 
 @contextmanager

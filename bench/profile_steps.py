@@ -152,6 +152,8 @@ def main() -> None:
         "--profile", help="a step to profile: hello, livez, start, search, search_page, selfhelp, get, post, htmx"
     )
     parser.add_argument("--cprofile", action="store_true", help="cProfile instead of pyinstrument")
+    parser.add_argument("--all", action="store_true", help="pyinstrument: show every frame, libraries too")
+    parser.add_argument("--flat", action="store_true", help="pyinstrument: own time per function, not a tree")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         portal = portal_app(Path(tmp))
@@ -163,7 +165,7 @@ def main() -> None:
             assert status.startswith(str(expected)), f"{name}: {status}"
         if args.profile:
             which, template, _ = steps[args.profile]
-            profile(apps[which], template, args.requests, cprofile=args.cprofile)
+            profile(apps[which], template, args.requests, cprofile=args.cprofile, show_all=args.all, flat=args.flat)
             return
         micros = cpu_per_request(apps, steps, args.requests)
         print(f"{'step':12} {'µs CPU':>8} {'× hello':>8}")
@@ -171,7 +173,8 @@ def main() -> None:
             print(f"{name:12} {value:8.0f} {micros['hello'] / value:8.2f}")
 
 
-def profile(app: WsgiApp, template: dict, requests: int, *, cprofile: bool) -> None:
+def profile(app: WsgiApp, template: dict, requests: int, *, cprofile: bool, show_all: bool, flat: bool) -> None:
+    """Where one step's time goes, in per cent of the whole (the share is what survives a busy machine)."""
     if cprofile:
         import cProfile
         import pstats
@@ -184,11 +187,13 @@ def profile(app: WsgiApp, template: dict, requests: int, *, cprofile: bool) -> N
         pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(40)
         return
     from pyinstrument import Profiler
+    from pyinstrument.renderers import ConsoleRenderer
 
     with Profiler(interval=0.0005) as profiler:
         for _ in range(requests):
             call(app, template)
-    print(profiler.output_text(unicode=True, color=False, show_all=True))
+    renderer = ConsoleRenderer(unicode=True, show_all=show_all, flat=flat, time="percent_of_total")
+    print(profiler.output(renderer))
 
 
 if __name__ == "__main__":

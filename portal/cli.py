@@ -52,6 +52,18 @@ def migrate_command() -> None:
     path = current_app.config["VOORDEUR"]["DATABASE"]
     applied = migrate_database(path)
     click.echo(f"Database {path}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+    _record_shipped_content()
+
+
+def _record_shipped_content() -> None:
+    """Publish new and changed shipped tree and page files as versions (``portal.editor.commands``)."""
+    from .editor.commands import echo_recorded, record_shipped
+
+    db = _db()
+    try:
+        echo_recorded(record_shipped(db))
+    finally:
+        db.close()
 
 
 @click.command("demo")
@@ -66,6 +78,7 @@ def demo_command(sessions: int, seed: int) -> None:
 
     path = current_app.config["VOORDEUR"]["DATABASE"]
     migrate_database(path)
+    _record_shipped_content()
     db = _db()
     try:
         slugs = load_demo(db)
@@ -82,14 +95,12 @@ def _synthetic(db, practices: list[str], sessions: int, seed: int) -> None:
     from .evaluation.synthetic import ROW_COLUMNS, generate
     from .rulebook import rules
     from .storage import stats
-    from .storage.routing import insert_many
 
     trees = rules().trees
     rows = generate(trees, practices, sessions, end=date.today(), seed=seed)
+    # Straight into the routing log, each day rolled up as soon as it is complete.
     with click.progressbar(length=sessions, label="Synthetic triages") as bar:
-        insert_many(db, ROW_COLUMNS, rows, progress=bar.update)
-    click.echo("Rebuilding the daily statistics …")
-    stats.rebuild(db)
+        stats.bulk_load(db, ROW_COLUMNS, rows, progress=bar.update)
 
 
 @click.command("lint")
@@ -366,8 +377,10 @@ def audit_checkpoint_command() -> None:
 @click.command("sweep")
 @with_appcontext
 def sweep_command() -> None:
-    """Mark triages without recent activity as abandoned, drop old rate-limit counters and bring the
-    evaluation rollups up to date (cron-safe)."""
+    """Mark triages without recent activity as abandoned, drop old rate-limit counters and photos of
+    request forms never sent, and bring the evaluation rollups up to date (cron-safe)."""
+    from .patient.ownership import PROOF_HOURS as PENDING_PHOTO_HOURS  # the form cannot be sent after that
+    from .storage import photos as photo_store
     from .storage import stats, throttle
     from .storage.routing import sweep_abandoned
 
@@ -377,12 +390,36 @@ def sweep_command() -> None:
         now = datetime.now(UTC)
         count = sweep_abandoned(db, now, timedelta(minutes=minutes))
         throttle.sweep(db, now)
+        # Photos on a request form that was never sent: gone once the form could no longer be sent.
+        unsent = photo_store.sweep_pending(db, now - timedelta(hours=PENDING_PHOTO_HOURS))
         # Here, off the web workers: the dashboard then finds at most a quarter of an hour of changes.
         days = stats.refresh(db)
     finally:
         db.close()
     click.echo(f"Marked {count} triage(s) as abandoned")
+    click.echo(f"Removed {unsent} photo(s) of request forms never sent")
     click.echo(f"Evaluation rollups: {len(days)} changed day(s) recomputed")
+
+
+@click.command("export-aggregates")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write to.")
+@click.option("--instance", "instance_id", required=True, help="This instance's id: a-z, 0-9 and hyphens.")
+@click.option("--instance-name", help="A readable name for this instance (default: the id).")
+@with_appcontext
+def export_aggregates_command(out: Path, instance_id: str, instance_name: str | None) -> None:
+    """Write this instance's anonymous aggregates (month x practice, small numbers hidden) as Parquet
+    into OUT, for combining several instances in DuckDB (portal/evaluation/duckdb/voordeur.sql)."""
+    from .evaluation.aggregates import INSTANCE_ID, Instance, export
+
+    if not INSTANCE_ID.fullmatch(instance_id):
+        raise click.BadParameter("use lower-case letters, digits and hyphens", param_hint="--instance")
+    db = _db()
+    try:
+        written = export(db, out, Instance(instance_id, instance_name or instance_id))
+    finally:
+        db.close()
+    for name, rows in written.items():
+        click.echo(f"{out / name}: {rows} rows")
 
 
 @click.command("serve")
@@ -400,6 +437,7 @@ def serve_command(host: str, port: int, workers: int, certfile: str | None, keyf
 
     # Migrations run here, in one process, before any worker exists.
     migrate_database(current_app.config["VOORDEUR"]["DATABASE"])
+    _record_shipped_content()
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -475,14 +513,17 @@ def _stop_signal():
 
 
 def init_app(app: Flask) -> None:
+    from .editor.commands import content_group
     from .validation_commands import validate_group
 
     for command in (
         validate_group,
+        content_group,
         migrate_command,
         demo_command,
         lint_command,
         sweep_command,
+        export_aggregates_command,
         serve_command,
         practices_group,
         users_group,

@@ -72,7 +72,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Send cookies only over HTTPS. Default: on in production, off in development (so http://127.0.0.1 works).",
         _bool,
     ),
-    Setting("MAX_CONTENT_LENGTH", 256 * 1024, "Largest request body in bytes; larger requests get 413.", int),
+    Setting(
+        "MAX_CONTENT_LENGTH",
+        256 * 1024,
+        "Largest request body in bytes; larger requests get 413. The request form, which may carry "
+        "3 photos of 10 MB, accepts up to 31 MB whatever this says.",
+        int,
+    ),
     Setting(
         "SESSION_MINUTES",
         60,
@@ -88,6 +94,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("TIMEZONE", "Europe/Amsterdam", "Time zone of the practices: opening hours and 'open now' use it."),
     Setting("RULES_CHECK_SECONDS", 2.0, "How often a worker looks for changed tree files.", float),
+    Setting(
+        "LOGIC_AUTHORS",
+        "editor,admin",
+        "Roles (comma-separated) whose drafts may change a tree's clinical logic (where an answer leads, "
+        "urgencies, red flags, age gates). Others may change wording only. E.g. `admin` when only the "
+        "regional organisation's administrators may change logic. A logic change always needs a clinical reviewer.",
+    ),
     Setting(
         "RETENTION_DAYS",
         30,

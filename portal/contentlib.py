@@ -6,21 +6,43 @@ refused file is logged at start-up rather than found by the first patient, and
 looked at again at most every ``RULES_CHECK_SECONDS`` (and once per request, so
 a request sees one version): an editor's change goes live without a restart, and
 a broken file is refused while patients keep the last good version.
+
+Versions published in the browser live in the database (``storage.content_versions``)
+and win over the files: every published version is read *instead of* its file
+(``portal.content.live.Source``), so it survives a restart, and a broken file on
+disk cannot take it offline. A tree or page with no published version follows its
+file, as before. Each worker compares ``published_mark`` at most every
+``RULES_CHECK_SECONDS``; the worker that publishes reloads at once (``reload_published``).
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from flask import Flask, current_app, g
+from sqlite_utils import Database
 
+from .content.live import Source
 from .lint import Content
-from .pages.library import ContentLibrary
+from .pages.library import PAGES_DIR, ContentLibrary
+from .storage import content_versions
+from .storage.db import get_db, open_db
 
 EXTENSION = "voordeur_content"
 _LOOKED = "voordeur_content_looked"
+_PUBLISHED = "voordeur_content_published"
+
+
+@dataclass
+class _Published:
+    """What this worker last read of the published versions, and when it looked."""
+
+    mark: int = -1
+    looked: float = -float("inf")
 
 
 def init_app(app: Flask) -> None:
@@ -28,18 +50,68 @@ def init_app(app: Flask) -> None:
     live = Content(
         Path(settings["RULES_DIR"]), Path(settings["CONTENT_DIR"]), check_seconds=settings["RULES_CHECK_SECONDS"]
     )
+    published = _Published()
+    db = None
+    if settings["DATABASE"] and Path(settings["DATABASE"]).exists():  # never create it here (migrate does)
+        try:
+            db = open_db(settings["DATABASE"])
+        except sqlite3.Error:
+            db = None
+    if db is not None:
+        try:
+            _read_published(db, live, published)
+        finally:
+            db.close()
     live.refresh_if_due(date.today(), time.monotonic())
     app.extensions[EXTENSION] = live
+    app.extensions[_PUBLISHED] = published
     for path, problems in live.refused().items():
         app.logger.warning("refused %s: %s", path, "; ".join(str(p) for p in problems))
 
 
+def path_of(live: Content, kind: str, key: str, language: str = "") -> Path:
+    """The file a tree or page is reported under (and read from when it has no published version)."""
+    if kind == "tree":
+        return live.book.directory / f"{key}.yaml"
+    return live.library.directory / PAGES_DIR / f"{key}.{language}.md"
+
+
+def _read_published(db: Database, live: Content, published: _Published) -> bool:
+    """Read the published versions when the mark moved; True when they did. A database
+    without the table (not migrated yet) has none: the files are served."""
+    try:
+        mark = content_versions.published_mark(db)
+        if mark == published.mark:
+            return False
+        versions = content_versions.published(db)
+    except sqlite3.OperationalError:
+        return False
+    live.live.sources = {
+        path_of(live, v.kind, v.key, v.language): Source(v.kind, v.source, f"v{v.id}") for v in versions
+    }
+    published.mark = mark
+    return True
+
+
+def reload_published() -> None:
+    """Read the published versions now (after a publish in this worker) and load what changed."""
+    live: Content = current_app.extensions[EXTENSION]
+    if _read_published(get_db(), live, current_app.extensions[_PUBLISHED]):
+        live.refresh(date.today())
+
+
 def live_content() -> Content:
-    """The content, refreshed first when that is due."""
+    """The content, refreshed first when that is due (files, and versions published by another worker)."""
     live: Content = current_app.extensions[EXTENSION]
     if not g.get(_LOOKED):
         setattr(g, _LOOKED, True)
-        live.refresh_if_due(date.today(), time.monotonic())
+        now = time.monotonic()
+        published: _Published = current_app.extensions[_PUBLISHED]
+        if now - published.looked >= live.live.check_seconds:
+            published.looked = now
+            if _read_published(get_db(), live, published):
+                live.refresh(date.today())
+        live.refresh_if_due(date.today(), now)
     return live
 
 

@@ -2,15 +2,24 @@
 
 The session is opened and re-signed on every request (it slides: it lives
 ``SESSION_MINUTES`` after the last request), and that was the largest fixed cost
-of a patient request. Three things Flask does each time change nothing:
+of a patient request. What Flask does each time that changes nothing:
 
 - it builds the itsdangerous serializer twice a request, to open and to save the
   session; the serializer depends only on the keys, so it is built once per key,
-  and its signer derives the signing key from the secret once (``KeyOnceSigner``);
-- it serialises the session again (tagged JSON, zlib, base64) although, on most
-  requests, it holds exactly what the cookie brought. When it does, the cookie's
-  own payload is signed again, with a new timestamp: byte for byte what Flask
-  would send, as Flask's encoding of the same data is that payload;
+  and so is the signer that re-signs a cookie;
+- itsdangerous derives the signing key from the secret for every signature
+  (``KeyOnceSigner`` does it once);
+- it checks the signature and decodes the payload (base64, zlib, tagged JSON) of a
+  cookie it has seen before. A cookie is a deterministic function of the key, the
+  payload and the time it was signed, so a cookie this worker has already checked,
+  or made itself, is looked up (``KnownCookies``); its age is checked every time,
+  exactly as itsdangerous checks it;
+- it serialises the session again although, on most requests, it holds exactly
+  what the cookie brought. When it does, the cookie's own payload is signed again,
+  with a new timestamp: byte for byte what Flask would send, as Flask's encoding
+  of the same data is that payload;
+- it formats the cookie's attributes (the expiry date, path, flags) for every
+  response; they are the same for every response in the same second;
 - it parses the ``Vary`` header twice to add ``Cookie``, which ``security``
   has already put there.
 
@@ -23,12 +32,22 @@ file from a shared cache.
 
 from __future__ import annotations
 
+import re
+import threading
+import time
+from collections import OrderedDict
+from datetime import datetime
 from typing import Any, ClassVar
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from itsdangerous.encoding import want_bytes
+from itsdangerous import BadSignature, Signer, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, bytes_to_int, want_bytes
+from werkzeug.http import dump_cookie
+
+KNOWN_COOKIES = 4096  # per worker and key: a few MiB at most
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.\-]+")  # what itsdangerous makes: never quoted by dump_cookie
+_MAX_COOKIE = 4093  # werkzeug warns above this; such a cookie goes through dump_cookie to get the warning
 
 
 def _copy(value: Any) -> Any:
@@ -44,8 +63,8 @@ class KeyOnceSigner(TimestampSigner):
     """itsdangerous' timestamp signer, deriving the signing key once instead of on every call.
 
     The key is an HMAC of the secret and the salt; itsdangerous computes it again
-    for every signature it makes or checks (twice a request for the session
-    cookie), and it never changes for the same secret, salt and method.
+    for every signature it makes or checks, and it never changes for the same
+    secret, salt and method.
     """
 
     _derived: ClassVar[dict[tuple[Any, ...], bytes]] = {}
@@ -59,6 +78,46 @@ class KeyOnceSigner(TimestampSigner):
         return derived
 
 
+class KnownCookies:
+    """Session cookies whose signature this worker has checked, or that it signed itself.
+
+    value → (signed payload, timestamp, session data). Only a cookie that passed
+    itsdangerous' check (or that this worker made with the same key) gets in, so a
+    hit is the answer the check would give again; the age is not stored as valid
+    but checked against the timestamp on every use. Bounded: the oldest fall out.
+    """
+
+    def __init__(self) -> None:
+        self.cookies: OrderedDict[str, tuple[bytes, int, dict[str, Any]]] = OrderedDict()
+        self.lock = threading.Lock()  # gunicorn's sync workers need none; a threaded development server does
+
+    def get(self, value: str) -> tuple[bytes, int, dict[str, Any]] | None:
+        with self.lock:
+            found = self.cookies.get(value)
+            if found is not None:
+                self.cookies.move_to_end(value)
+            return found
+
+    def put(self, value: str, data: dict[str, Any]) -> None:
+        payload, stamp, _signature = value.rsplit(".", 2)
+        entry = (payload.encode("ascii"), bytes_to_int(base64_decode(stamp)), data)
+        with self.lock:
+            self.cookies[value] = entry
+            self.cookies.move_to_end(value)
+            while len(self.cookies) > KNOWN_COOKIES:
+                self.cookies.popitem(last=False)
+
+
+class _Keys:
+    """What is made once per secret key (and fallbacks): the serializer, its signer, the known cookies."""
+
+    def __init__(self, serializer: URLSafeTimedSerializer) -> None:
+        serializer.signer = KeyOnceSigner
+        self.serializer = serializer
+        self.signer: Signer = serializer.make_signer(serializer.salt)
+        self.known = KnownCookies()
+
+
 class Session(SecureCookieSession):
     """Flask's cookie session, remembering the signed payload it was read from and what it held."""
 
@@ -69,22 +128,45 @@ class SessionInterface(SecureCookieSessionInterface):
     session_class = Session
 
     def __init__(self) -> None:
-        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+        self._keys: dict[tuple[Any, ...], _Keys | None] = {}
+        self._attributes: tuple[tuple[Any, ...], str] | None = None
+
+    def _for(self, app: Flask) -> _Keys | None:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if key not in self._keys:
+            serializer = super().get_signing_serializer(app)
+            self._keys[key] = _Keys(serializer) if serializer is not None else None
+        return self._keys[key]
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        if key not in self._serializers:
-            serializer = super().get_signing_serializer(app)
-            if serializer is not None:
-                serializer.signer = KeyOnceSigner
-            self._serializers[key] = serializer
-        return self._serializers[key]
+        keys = self._for(app)
+        return keys.serializer if keys is not None else None
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        session = super().open_session(app, request)
+        """Flask's ``open_session``; a cookie seen before is not checked and decoded again (its age is)."""
+        keys = self._for(app)
+        if keys is None:
+            return None
         value = request.cookies.get(self.get_cookie_name(app))
-        if isinstance(session, Session) and session and value:  # a valid cookie: its signature was checked
-            session.loaded = (value.rsplit(".", 2)[0].encode("ascii"), _copy(dict(session)))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        known = keys.known.get(value)
+        if known is None:
+            try:
+                data = keys.serializer.loads(value, max_age=max_age)
+            except BadSignature:
+                return self.session_class()
+            keys.known.put(value, _copy(data))
+            known = keys.known.get(value)
+            assert known is not None
+        else:
+            age = int(time.time()) - known[1]  # as itsdangerous' TimestampSigner.unsign
+            if age > max_age or age < 0:
+                return self.session_class()
+        session = self.session_class(_copy(known[2]))
+        if session:
+            session.loaded = (known[0], known[2])  # known[2] is never changed: only compared
         return session
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
@@ -93,9 +175,30 @@ class SessionInterface(SecureCookieSessionInterface):
         return super().should_set_cookie(app, session)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        """Flask's ``save_session``, but with the payload and the ``Vary`` header spared (see above)."""
+        """Flask's ``save_session``, but with the payload, the attributes and the ``Vary`` header spared."""
         name = self.get_cookie_name(app)
-        options: dict[str, Any] = dict(
+        if session.accessed:
+            _vary_on_cookie(response)
+        if not session:
+            if session.modified:
+                response.delete_cookie(name, **self._options(app))
+                _vary_on_cookie(response)
+            return
+        if not self.should_set_cookie(app, session):
+            return
+        expires = self.get_expiration_time(app, session)
+        value = self._signed(app, session)
+        if expires is not None and _PLAIN_VALUE.fullmatch(value):
+            header = f"{name}={value}; {self._attributes_for(app, name, expires)}"
+            if len(header) <= _MAX_COOKIE:
+                response.headers.add("Set-Cookie", header)
+                _vary_on_cookie(response)
+                return
+        response.set_cookie(name, value, expires=expires, **self._options(app))
+        _vary_on_cookie(response)
+
+    def _options(self, app: Flask) -> dict[str, Any]:
+        return dict(
             domain=self.get_cookie_domain(app),
             path=self.get_cookie_path(app),
             secure=self.get_cookie_secure(app),
@@ -103,28 +206,29 @@ class SessionInterface(SecureCookieSessionInterface):
             samesite=self.get_cookie_samesite(app),
             httponly=self.get_cookie_httponly(app),
         )
-        if session.accessed:
-            _vary_on_cookie(response)
-        if not session:
-            if session.modified:
-                response.delete_cookie(name, **options)
-                _vary_on_cookie(response)
-            return
-        if not self.should_set_cookie(app, session):
-            return
-        expires = self.get_expiration_time(app, session)
-        response.set_cookie(name, self._signed(app, session), expires=expires, **options)
-        _vary_on_cookie(response)
+
+    def _attributes_for(self, app: Flask, name: str, expires: datetime) -> str:
+        """What ``dump_cookie`` puts after ``name=value; ``, made once per second (the expiry's precision)."""
+        options = self._options(app)
+        key = (name, int(expires.timestamp()), tuple(options.items()))
+        if self._attributes is None or self._attributes[0] != key:
+            made = dump_cookie(name, "", expires=expires, **options)
+            self._attributes = (key, made.split("; ", 1)[1])
+        return self._attributes[1]
 
     def _signed(self, app: Flask, session: SessionMixin) -> str:
-        serializer = self.get_signing_serializer(app)
-        assert serializer is not None  # a session was opened, so there is a secret key
+        keys = self._for(app)
+        assert keys is not None  # a session was opened, so there is a secret key
         data = dict(session)
         loaded = getattr(session, "loaded", None)
         if loaded is not None and loaded[1] == data:
             # What Serializer.dumps does after encoding the payload: sign it with the current key.
-            return serializer.make_signer(serializer.salt).sign(loaded[0]).decode("utf-8")
-        return serializer.dumps(data)
+            value = keys.signer.sign(loaded[0]).decode("utf-8")
+            keys.known.put(value, loaded[1])
+        else:
+            value = keys.serializer.dumps(data)
+            keys.known.put(value, _copy(data))
+        return value
 
 
 def _vary_on_cookie(response: Response) -> None:

@@ -85,6 +85,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_error: HTTPException):
+        if request.endpoint == "patient.send_request":  # photos: say which limit, and that the text is not lost
+            return _page(
+                _("Your photos are too large"),
+                _(
+                    "Together your photos are too large to send. You can send at most 3 photos of at most 10 MB "
+                    "each. Go back: what you typed is usually still there. Choose fewer or smaller photos, or "
+                    "send a screenshot of a photo."
+                ),
+                413,
+            )
         return _page(_("Too much at once"), _("What you sent is too large. Please send less."), 413)
 
     @app.errorhandler(StorageUnavailable)

@@ -49,6 +49,7 @@ class Content:
         self.lexicon_kind = lexicon_kind(rules_dir)  # the search lexicon (portal.triage.lexicon)
         self.live.add(self.lexicon_kind)
         self._search: tuple[Snapshot, SearchIndex] | None = None
+        self._lexicon: tuple[Snapshot, Lexicon | None] | None = None
 
     def refresh(self, today: date) -> bool:
         return self._indexed(self.live.refresh(today))
@@ -57,9 +58,18 @@ class Content:
         return self._indexed(self.live.refresh_if_due(today, now))
 
     @property
+    def version(self) -> object:
+        """Another object whenever any live file changed (a tree, page, map, the lexicon): for cache keys."""
+        return self.live.current
+
+    @property
     def lexicon(self) -> Lexicon | None:
-        """The live search lexicon (its last good version), if there is one."""
-        return next(iter(self.live.current.live(self.lexicon_kind).values()), None)
+        """The live search lexicon (its last good version), if there is one; looked up once per version
+        (finding it walks every live file, which the start page did on every request)."""
+        snapshot = self.live.current
+        if self._lexicon is None or self._lexicon[0] is not snapshot:
+            self._lexicon = (snapshot, next(iter(snapshot.live(self.lexicon_kind).values()), None))
+        return self._lexicon[1]
 
     @property
     def search_index(self) -> SearchIndex:

@@ -13,15 +13,24 @@ share of a triage step. The same signature serves just as well on the next page:
 
 The tokens are exactly what the libraries make (their own functions sign them);
 only *when* they were signed differs. Kept per worker, bounded.
+
+Checking a posted CSRF token unsigns it again (Flask-WTF's ``validate_csrf``), on
+every POST. ``CSRFProtect`` first compares the token with the one handed out for
+this session's raw token (same key, no time limit): when they are equal, unsigning
+it would give that raw token, so it is valid. Any other token is checked by
+Flask-WTF as before, and remembered when it passes.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections import OrderedDict
 
-from flask import Flask, current_app, g, session
-from flask_wtf.csrf import generate_csrf
+from flask import Flask, current_app, g, request, session
+from flask_wtf import csrf as flask_wtf_csrf
+from flask_wtf.csrf import generate_csrf, same_origin, validate_csrf
+from wtforms import ValidationError
 
 SIZE = 10_000
 PROOF_REUSE_SECONDS = 600
@@ -46,13 +55,60 @@ def csrf_token() -> str:
     if current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None or field in g:
         return generate_csrf()
     raw = session.get(field)
-    found = _csrf.get(raw) if isinstance(raw, str) else None
+    found = _csrf.get(_csrf_key(raw)) if isinstance(raw, str) else None
     if found is not None:
         setattr(g, field, found[1])  # as generate_csrf caches it: forms in this request use the same
         return found[1]
     token = generate_csrf()
-    _csrf.keep(session[field], token)
+    _csrf.keep(_csrf_key(session[field]), token)
     return token
+
+
+def _csrf_key(raw: str) -> str:
+    """The cache key of a session's raw token: with the key that signs it."""
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    return f"{secret!r}\0{raw}"
+
+
+def _handed_out(token: str | None) -> bool:
+    """``token`` is the one made for this session's raw token (so ``validate_csrf`` would accept it)."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    raw = session.get(field)
+    if not token or not isinstance(raw, str) or current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return False
+    found = _csrf.get(_csrf_key(raw))
+    return found is not None and hmac.compare_digest(found[1], token)
+
+
+class CSRFProtect(flask_wtf_csrf.CSRFProtect):
+    """Flask-WTF's ``CSRFProtect`` (its ``protect``, step by step), recognising a token handed out here.
+
+    Exemptions, methods, the error responses, the referrer check over HTTPS and
+    ``g.csrf_valid`` are Flask-WTF's; only the token check first compares with the
+    token made for this session (``_handed_out``) before unsigning it.
+    """
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        token = self._get_csrf_token()
+        if not _handed_out(token):
+            try:
+                validate_csrf(token)
+            except ValidationError as e:
+                flask_wtf_csrf.logger.info(e.args[0])
+                self._error_response(e.args[0])
+            if current_app.config.get("WTF_CSRF_TIME_LIMIT") is None:  # valid as long as the session: keep it
+                _csrf.keep(_csrf_key(session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")]), token)
+        if request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]:
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            good_referrer = f"https://{request.host}/"
+            if not same_origin(request.referrer, good_referrer):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True  # mark this request as CSRF valid
 
 
 def run_proof(run_id: str, secret_key: str | None = None) -> str:

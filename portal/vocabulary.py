@@ -40,6 +40,9 @@ __all__ = [
     "FEEDBACK_REASON_LABELS",
     "INBOX_ROLES",
     "LABELS",
+    "MESSAGE_AUTHOR_LABELS",
+    "MESSAGE_AUTHOR_PATIENT_LABELS",
+    "PRACTICE_ROLES",
     "PROFESSIONAL_LABELS",
     "REQUEST_KIND_BUTTONS",
     "REQUEST_KIND_FOR_ROUTE",
@@ -47,6 +50,7 @@ __all__ = [
     "REQUEST_KIND_TITLES",
     "REQUEST_STATUS_LABELS",
     "REQUEST_STATUS_PATIENT_LABELS",
+    "REVIEW_ROLES",
     "ROLE_LABELS",
     "ROUTE_DECISION_LABELS",
     "ROUTE_LABELS",
@@ -60,6 +64,7 @@ __all__ = [
     "Counterfactual",
     "FeedbackReason",
     "Label",
+    "MessageAuthor",
     "Professional",
     "RequestKind",
     "RequestStatus",
@@ -207,6 +212,26 @@ REQUEST_STATUS_PATIENT_LABELS: Mapping[RequestStatus, Label] = {
 }
 
 
+class MessageAuthor(StrEnum):
+    """Who wrote a message about a request (``request_messages.author``): both sides of the conversation."""
+
+    PRACTICE = "practice"
+    PATIENT = "patient"
+
+
+#: The author as the assistant reads it in the request's conversation.
+MESSAGE_AUTHOR_LABELS: Mapping[MessageAuthor, Label] = {
+    MessageAuthor.PRACTICE: _l("Practice"),
+    MessageAuthor.PATIENT: _l("Patient"),
+}
+
+#: The author as the patient reads it on the status page.
+MESSAGE_AUTHOR_PATIENT_LABELS: Mapping[MessageAuthor, Label] = {
+    MessageAuthor.PRACTICE: _l("The practice"),
+    MessageAuthor.PATIENT: _l("You"),
+}
+
+
 # --- staff -----------------------------------------------------------------------------------
 
 
@@ -219,6 +244,8 @@ class Role(StrEnum):
     ADMIN = "admin"
     #: Works the inbox like an assistant and manages the practice's reply templates.
     PRACTICE_MANAGER = "practice_manager"
+    #: Reviews content changes; only this role approves a change to clinical logic (issue 14).
+    CLINICAL_REVIEWER = "clinical_reviewer"
 
 
 ROLE_LABELS: Mapping[Role, Label] = {
@@ -227,6 +254,7 @@ ROLE_LABELS: Mapping[Role, Label] = {
     Role.EVALUATOR: _l("Evaluator"),
     Role.ADMIN: _l("Administrator"),
     Role.PRACTICE_MANAGER: _l("Practice manager"),
+    Role.CLINICAL_REVIEWER: _l("Clinical reviewer"),
 }
 
 # Who may open each part of the staff side: an admin opens every part.
@@ -234,8 +262,12 @@ ROLE_LABELS: Mapping[Role, Label] = {
 INBOX_ROLES = (Role.ASSISTANT, Role.PRACTICE_MANAGER, Role.ADMIN)
 #: The reply templates of one's practices (assistants use them, but do not change them).
 TEMPLATE_ROLES = (Role.PRACTICE_MANAGER, Role.ADMIN)
-#: The editors' workbench.
+#: The settings of one's practices (phones, opening hours, e-consult cap, municipalities).
+PRACTICE_ROLES = (Role.PRACTICE_MANAGER, Role.ADMIN)
+#: The editors' workbench: writing drafts of trees and pages.
 EDITOR_ROLES = (Role.EDITOR, Role.ADMIN)
+#: Reviewing content changes (and reading the workbench): editors review wording, clinical reviewers also logic.
+REVIEW_ROLES = (Role.EDITOR, Role.CLINICAL_REVIEWER, Role.ADMIN)
 #: The evaluation dashboard and its exports.
 EVALUATION_ROLES = (Role.EVALUATOR, Role.ADMIN)
 #: The audit log.
@@ -404,6 +436,7 @@ LABELS: Mapping[type[StrEnum], tuple[Mapping, ...]] = {
     Urgency: (URGENCY_LABELS,),
     RequestKind: (REQUEST_KIND_LABELS, REQUEST_KIND_TITLES, REQUEST_KIND_BUTTONS),
     RequestStatus: (REQUEST_STATUS_LABELS, REQUEST_STATUS_PATIENT_LABELS),
+    MessageAuthor: (MESSAGE_AUTHOR_LABELS, MESSAGE_AUTHOR_PATIENT_LABELS),
     Role: (ROLE_LABELS,),
     Counterfactual: (COUNTERFACTUAL_LABELS, COUNTERFACTUAL_SHORT_LABELS),
     FeedbackReason: (FEEDBACK_REASON_LABELS,),

@@ -10,17 +10,21 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import argon2
 import pytest
 from flask import Flask
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
+from werkzeug.routing import Rule
 
 from portal import create_app
 from portal.demo import load_demo
+from portal.staff import credentials
 from portal.storage.db import open_db
 from portal.storage.migrations import migrate
 
@@ -50,6 +54,100 @@ class _TemplatesCompiledOnce(BytecodeCache):
 
 
 Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _TemplatesCompiledOnce()}
+
+
+def _url_builders_compiled_once() -> None:
+    """Werkzeug's URL builders, shared by every app the tests build in this process.
+
+    Werkzeug turns each URL rule into a small Python function (an AST, compiled) when an
+    app registers it: 300 rules, a quarter of what building an app costs once the content
+    is loaded. That function depends only on the rule's text, its parsed parts and the
+    names of its defaults (it reaches the rule's converters through the rule it is bound
+    to), so a rule with the same key gets the same function, bound to itself. A default
+    for a part of the rule is turned into text when the function is made: those rules
+    are compiled as before.
+    """
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple, Callable] = {}
+
+    def shared(self: Rule, append_unknown: bool = True) -> Callable:
+        defaults = self.defaults or {}
+        if any(is_dynamic and part in defaults for is_dynamic, part in self._trace):
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), tuple(defaults), append_unknown)
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    Rule._compile_builder = shared
+
+
+_url_builders_compiled_once()
+
+
+class _PasswordsVerifiedOnce:
+    """The portal's argon2id hasher, remembering what each (hash, password) pair gave.
+
+    A verification costs about 0.3 s of CPU (64 MiB, three passes: slow on purpose), and
+    the tests log in hundreds of times with the one shared password
+    (``tests.factories.staff_password_hash``). Verifying is a pure function of the hash
+    and the password, so the first check of a pair runs argon2 in full and every later one
+    gives the same answer (True, or the same refusal) without running it again. Hashing,
+    and everything else the hasher does, is the real thing.
+    """
+
+    def __init__(self, hasher: object) -> None:
+        self._hasher = hasher
+        self._outcomes: dict[tuple[object, object], bool | tuple[type[Exception], tuple]] = {}
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        key = (hash, password)
+        if key not in self._outcomes:
+            try:
+                self._outcomes[key] = self._hasher.verify(hash, password)
+            except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError) as refused:
+                self._outcomes[key] = (type(refused), refused.args)
+        outcome = self._outcomes[key]
+        if isinstance(outcome, tuple):
+            raise outcome[0](*outcome[1])
+        return outcome
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._hasher, name)
+
+
+credentials._hasher = _PasswordsVerifiedOnce(credentials._hasher)
+
+
+# --- the order modules are handed to the two processes ------------------------------------
+
+#: Modules that take long whatever their number of tests: each browser module starts a
+#: server and Chromium, the server tests start and kill gunicorn, test_code_style runs mypy,
+#: test_foundations builds the wheel. xdist hands modules out in collection order
+#: (``--no-loadscope-reorder`` in pyproject.toml), so these go first and the many short
+#: modules fill up whichever process is free at the end; last in line, one slow module
+#: would keep one process busy while the other sat idle.
+SLOW_FIRST = ("tests/browser/", "tests/server/", "tests/test_code_style.py", "tests/app/test_foundations.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow modules first, then the others by their number of tests (most first); a module's
+    own tests keep their order. Every process collects the same order, as xdist requires."""
+    sizes: dict[str, int] = {}
+    for item in items:
+        sizes[_module_of(item)] = sizes.get(_module_of(item), 0) + 1
+
+    def rank(item: pytest.Item) -> tuple[int, int, str]:
+        module = _module_of(item)
+        slow = next((i for i, prefix in enumerate(SLOW_FIRST) if module.startswith(prefix)), len(SLOW_FIRST))
+        return slow, -sizes[module], module
+
+    items.sort(key=rank)  # stable: within a module the order is unchanged
+
+
+def _module_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
 
 
 @pytest.fixture(scope="session")

@@ -133,12 +133,16 @@ def request_url(patient: Patient) -> str:
 
 ECONSULT_FORM = {
     "name": "Anna de Vries",
-    "birth_date": "1980-05-17",
+    "birth_day": "17",
+    "birth_month": "5",
+    "birth_year": "1980",
     "for_whom": "self",
     "phone": "06 12345678",
     "email": "",
     "message": "Ik hoest al vier weken, vooral 's nachts.",
     "idempotency_key": "key-1",
+    # "Verstuur" on the check-your-answers page; without it a valid form shows that page first.
+    "action": "send",
 }
 
 

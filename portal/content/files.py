@@ -22,6 +22,8 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -329,11 +331,35 @@ def validate_with(validator: Validator, path: Path, data: Any, line_offset: int 
 
 # --- reading files ----------------------------------------------------------------
 
+#: Texts read *instead of* the file at their path: a version published in the browser
+#: (kept in the database) or an editor's draft. Loaders keep reading "the file at path",
+#: so a version from the database is checked, built and reported exactly like the file,
+#: with the same path and lines in its problems.
+_INSTEAD: ContextVar[Mapping[Path, bytes] | None] = ContextVar("voordeur_content_instead", default=None)
+
+
+@contextmanager
+def reading_instead(texts: Mapping[Path, bytes]) -> Iterator[None]:
+    """While inside, reading one of ``texts``' paths gives its text, not the file on disk."""
+    token = _INSTEAD.set({**(_INSTEAD.get() or {}), **texts})
+    try:
+        yield
+    finally:
+        _INSTEAD.reset(token)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes at ``path``: a text read instead of the file (see ``reading_instead``), or the file."""
+    instead = _INSTEAD.get()
+    if instead is not None and path in instead:
+        return instead[path]
+    return path.read_bytes()
+
 
 def read_text(path: Path) -> tuple[str | None, list[Problem]]:
     """A content file's text, or the reason it cannot be read (as a Problem on its line)."""
     try:
-        content = path.read_bytes()
+        content = read_bytes(path)
     except OSError as exc:
         return None, [Problem(path, 1, f"cannot read the file: {exc}")]
     return decode(path, content)
@@ -353,7 +379,7 @@ def read_yaml(path: Path, validator: Validator) -> tuple[Any, list[Problem]]:
     """Read, parse and schema-check one YAML file. The data is None when there is any problem;
     otherwise it is read-only, because every reader of the same bytes gets the same object."""
     try:
-        content = path.read_bytes()
+        content = read_bytes(path)
     except OSError as exc:
         return None, [Problem(path, 1, f"cannot read the file: {exc}")]
     return _checked(path, content, validator)

@@ -18,6 +18,12 @@ social maps), so they all behave the same, from start-up on:
   at is served as it is when it has no last good version. A file that is gone
   is dropped.
 
+A file's text may come from elsewhere than the disk: ``sources`` maps a path to a
+``Source`` (a version published in the browser and kept in the database, or an
+editor's draft in ``trial``). Such a path is loaded from that text, exactly as the
+file would be, and exists even when there is no file; its stamp is the source's
+token, so it is loaded again only when the token changes.
+
 Plain Python: time comes in as a parameter, so the portal decides how often to
 look (``RULES_CHECK_SECONDS``) and a test decides what "today" is.
 """
@@ -27,12 +33,13 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
 from ..triage.problems import Problem, errors
+from .files import reading_instead
 
 T = TypeVar("T")
 
@@ -52,6 +59,16 @@ class Loaded(Generic[T]):
 
 def _nothing(_snapshot: Snapshot) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A text read instead of the file at its path (``kind`` is the Kind's name that
+    lists the path; ``token`` changes whenever the text does, e.g. ``"v12"``)."""
+
+    kind: str
+    text: str
+    token: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +92,7 @@ class Version:
     """The version of a file that was loaded last, and what it was loaded from."""
 
     kind: Kind[Any]
-    stamp: tuple[int, int] | None
+    stamp: tuple[int, int] | str | None
     context: object
     loaded: Loaded[Any]
 
@@ -91,6 +108,12 @@ class Snapshot:
     versions: Mapping[Path, Version]
     good: Mapping[Path, Any]
     problems: Mapping[Path, list[Problem]]
+    sources: Mapping[Path, Source] = field(default_factory=dict)
+
+    def extra(self, kind: str, directory: Path) -> set[Path]:
+        """Paths of ``kind`` in ``directory`` that have a source, with or without a file:
+        a Kind's ``files`` adds them to what it finds on disk."""
+        return {path for path, source in self.sources.items() if source.kind == kind and path.parent == directory}
 
     def loaded(self, kind: Kind[T]) -> dict[Path, Loaded[T]]:
         """The current version of every file of ``kind``, good or not."""
@@ -152,6 +175,8 @@ class LiveFiles:
         self.check = check
         self.check_seconds = check_seconds
         self.current = _EMPTY
+        #: Texts read instead of files (see the module docstring); set by the portal.
+        self.sources: Mapping[Path, Source] = {}
         self._lock = threading.Lock()
         self._checked = -math.inf
 
@@ -179,34 +204,52 @@ class LiveFiles:
     def refused(self) -> dict[Path, list[Problem]]:
         return self.current.refused(*self.kinds)
 
+    def trial(self, today: date, sources: Mapping[Path, Source]) -> Snapshot:
+        """What the content would be with these ``sources`` added (an editor's draft):
+        loaded and checked like a refresh, but not swapped in. Only the paths whose source
+        differs from the live one are loaded again."""
+        with self._lock:
+            pending, _changed = self._scan(today, {**self.sources, **sources})
+            findings = self.check(pending) if self.check else Findings({})
+            return _settle(pending, findings)
+
     def _refresh(self, today: date, force: bool) -> bool:
-        pending, changed = self._scan(today)
+        pending, changed = self._scan(today, self.sources)
         if not (changed or force):
             return False
         findings = self.check(pending) if self.check else Findings({})
         self.current = _settle(pending, findings)
         return True
 
-    def _scan(self, today: date) -> tuple[Snapshot, bool]:
+    def _scan(self, today: date, sources: Mapping[Path, Source]) -> tuple[Snapshot, bool]:
         """Load every file that changed since the last refresh; forget the ones that are gone."""
         old = self.current
         versions = dict(old.versions)
         changed = False
         for kind in self.kinds:
-            so_far = Snapshot(versions, old.good, old.problems)
+            so_far = Snapshot(versions, old.good, old.problems, sources)
             context = kind.context(so_far)
             paths = list(kind.files(so_far))
             for path in paths:
-                stamp = _stamp(path)
+                source = sources.get(path)
+                stamp = f"source:{source.token}" if source is not None else _stamp(path)
                 version = versions.get(path)
                 if version is None or version.stamp != stamp or version.context is not context:
-                    versions[path] = Version(kind, stamp, context, kind.load(path, today, context))
+                    versions[path] = Version(kind, stamp, context, _load(kind, path, today, context, source))
                     changed = True
             present = set(paths)
             for gone in [path for path, version in versions.items() if version.kind is kind and path not in present]:
                 del versions[gone]
                 changed = True
-        return Snapshot(versions, old.good, old.problems), changed
+        return Snapshot(versions, old.good, old.problems, sources), changed
+
+
+def _load(kind: Kind[T], path: Path, today: date, context: object, source: Source | None) -> Loaded[T]:
+    """Load ``path`` with ``kind``'s loader, from ``source``'s text when there is one."""
+    if source is None:
+        return kind.load(path, today, context)
+    with reading_instead({path: source.text.encode("utf-8")}):
+        return kind.load(path, today, context)
 
 
 def _settle(pending: Snapshot, findings: Findings) -> Snapshot:
@@ -219,7 +262,7 @@ def _settle(pending: Snapshot, findings: Findings) -> Snapshot:
         first = path not in good and path in findings.served_when_new
         if version.loaded.value is not None and (not errors(found) or first):
             good[path] = version.loaded.value
-    return Snapshot(dict(pending.versions), good, problems)
+    return Snapshot(dict(pending.versions), good, problems, pending.sources)
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

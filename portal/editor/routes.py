@@ -1,8 +1,10 @@
-"""Workbench views for content editors (role editor, and admin).
+"""Workbench views for content editors (role editor, and admin; clinical reviewers read).
 
-Files in the repository are the source of truth; this blueprint reads them
-from disk, so an editor sees the version they just saved — and why the portal
-refused it, if it did — while patients keep getting the last good version.
+The workbench shows what patients get and why a version was refused. A tree or
+page published in the browser is read from the database (``portal.contentlib``);
+one without is read from its file, so an editor working on disk sees the version
+they just saved. Changing content in the browser — drafts, review, history — is
+``portal.editor.versions``.
 """
 
 from __future__ import annotations
@@ -10,21 +12,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from ..contentlib import content
+from ..content.files import reading_instead
+from ..contentlib import content, live_content
+from ..i18n import current_locale
 from ..lint import lint_all
 from ..pages.loader import read_page
 from ..rulebook import rules
 from ..staff.guard import current_staff, staff_required
+from ..storage import content_versions
+from ..storage.db import get_db
 from ..triage.cases import case_answers, run_cases
 from ..triage.diagram import svg
-from ..triage.engine import TriageError, answer_labels, walk
+from ..triage.engine import TriageError, Walk, answer_labels, walk
 from ..triage.loader import build_tree, read_file
 from ..triage.model import AGE_BANDS, SEXES, WHO_FOR, AnswerValue, Outcome, Profile, Tree, ticked
 from ..triage.problems import errors
-from ..vocabulary import EDITOR_ROLES
+from ..vocabulary import REVIEW_ROLES
 
 bp = Blueprint("editor", __name__, url_prefix="/staff/editor")
 
@@ -39,7 +46,7 @@ def _render(template: str, **context):
 
 
 @bp.get("/")
-@staff_required(*EDITOR_ROLES)
+@staff_required(*REVIEW_ROLES)
 def overview():
     book = rules()
     library = content()
@@ -61,11 +68,19 @@ def overview():
         for path, found in sorted(library.problems.items())
         if path.suffix == ".yaml"
     ]
-    return _render("editor/overview.html", tree_rows=tree_rows, page_rows=page_rows, map_rows=map_rows, today=today)
+    waiting = len(content_versions.open_versions(get_db(), content_versions.SUBMITTED))
+    return _render(
+        "editor/overview.html",
+        tree_rows=tree_rows,
+        page_rows=page_rows,
+        map_rows=map_rows,
+        today=today,
+        waiting=waiting,
+    )
 
 
 @bp.get("/lint")
-@staff_required(*EDITOR_ROLES)
+@staff_required(*REVIEW_ROLES)
 def lint_report():
     rules_dir, content_dir = _dirs()
     problems = lint_all([rules_dir, content_dir], date.today(), rules_dir=rules_dir, content_dir=content_dir)
@@ -73,13 +88,15 @@ def lint_report():
 
 
 @bp.get("/pages/<slug>/<language>")
-@staff_required(*EDITOR_ROLES)
+@staff_required(*REVIEW_ROLES)
 def preview_page(slug: str, language: str):
     _rules, content_dir = _dirs()
     path = content_dir / "pages" / f"{slug}.{language}.md"
-    if language not in ("nl", "en") or not path.is_file():
+    source = live_content().live.sources.get(path)  # published in the browser: the database's text
+    if language not in ("nl", "en") or not (source or path.is_file()):
         abort(404)
-    page, problems, _links = read_page(path, date.today())
+    with reading_instead({path: source.text.encode("utf-8")} if source else {}):
+        page, problems, _links = read_page(path, date.today())
     return _render("editor/preview.html", page=page, problems=problems, path=path, preview=True, run_id=None)
 
 
@@ -90,14 +107,16 @@ def _disk_tree(tree_id: str) -> tuple[Tree | None, list]:
     path = path or next((p for p in book.problems if p.stem == tree_id), None)
     if path is None or book.prelude is None:
         abort(404)
-    data, problems = read_file(path)
+    source = live_content().live.sources.get(path)  # published in the browser: the database's text
+    with reading_instead({path: source.text.encode("utf-8")} if source else {}):
+        data, problems = read_file(path)
     if data is None:
         return None, problems
     return build_tree(path, data, book.prelude), problems
 
 
 @bp.get("/trees/<tree_id>/diagram")
-@staff_required(*EDITOR_ROLES)
+@staff_required(*REVIEW_ROLES)
 def diagram(tree_id: str):
     tree, problems = _disk_tree(tree_id)
     return _render(
@@ -110,11 +129,18 @@ def diagram(tree_id: str):
 
 
 @bp.get("/trees/<tree_id>/simulate")
-@staff_required(*EDITOR_ROLES)
+@staff_required(*REVIEW_ROLES)
 def simulate(tree_id: str):
     tree, problems = _disk_tree(tree_id)
+    return simulate_tree(tree, problems, tree_id, url_for("editor.simulate", tree_id=tree_id))
+
+
+def simulate_tree(tree: Tree | None, problems: list, tree_id: str, restart_url: str):
+    """The simulator on ``tree`` (the live one, or an editor's draft), walking the persona and answers in the URL."""
     if tree is None:
-        return _render("editor/simulate.html", subject=None, problems=problems, tree_id=tree_id)
+        return _render(
+            "editor/simulate.html", subject=None, problems=problems, tree_id=tree_id, restart_url=restart_url
+        )
     persona = Profile(
         who_for=_choice(request.args.get("who_for"), WHO_FOR),
         age_band=_choice(request.args.get("age_band"), AGE_BANDS),
@@ -131,6 +157,8 @@ def simulate(tree_id: str):
         problems=problems,
         tree_id=tree_id,
         persona=persona,
+        persona_words=_persona_words(tree, current_locale()),
+        back_url=None,
         answers=answers,
         AGE_BANDS=AGE_BANDS,
         SEXES=SEXES,
@@ -139,6 +167,7 @@ def simulate(tree_id: str):
         path=[],
         covering=[],
         error=None,
+        restart_url=restart_url,
     )
     results = run_cases(tree)
     covered = {r.outcome.id for r in results if r.passed and r.outcome}
@@ -151,6 +180,7 @@ def simulate(tree_id: str):
         else:
             context["step"] = result.step
             context["path"] = answer_labels(tree, result, answers, "nl")
+            context["back_url"] = _back_url(restart_url, persona, answers, result)
             if isinstance(result.step, Outcome):
                 context["covering"] = [
                     r.case
@@ -164,6 +194,30 @@ def simulate(tree_id: str):
     return _render("editor/simulate.html", **context)
 
 
+def _persona_words(tree: Tree, locale: str) -> dict[str, dict[str, str]]:
+    """The persona's choices as the prelude asks them ('Jonger dan 3 maanden'), not their codes."""
+    words: dict[str, dict[str, str]] = {}
+    for name in ("who_for", "age_band", "sex"):
+        node = tree.prelude.nodes.get(name)
+        answers = getattr(node, "answers", ())
+        words[name] = {answer.value: answer.label.get(locale) for answer in answers}
+    return words
+
+
+def _back_url(restart_url: str, persona: Profile, answers: Mapping[str, AnswerValue], result: Walk) -> str:
+    """The simulator one step back: the same walk without the answers of the last page answered
+    (or without the persona, on the first question)."""
+    answered = [page for page in result.pages if any(q.id in answers for q in page.questions)]
+    last = {q.id for q in answered[-1].questions} if answered else set()
+    pairs: list[tuple[str, str]] = []
+    if answered:
+        pairs += [(name, getattr(persona, name)) for name in ("who_for", "age_band", "sex")]
+    for question_id, value in answers.items():
+        if question_id not in last:
+            pairs += [(f"a_{question_id}", one) for one in ticked(value)]
+    return restart_url + ("?" + urlencode(pairs) if pairs else "")
+
+
 def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:
     return value if value in allowed else None
 
@@ -172,3 +226,6 @@ def _same_path(case_answers: Mapping[str, AnswerValue], answers: Mapping[str, An
     """A case covers this path when it gives the same answers to the same questions (a checklist's ticks as a set)."""
     given = {k: frozenset(ticked(v)) for k, v in answers.items()}
     return {k: frozenset(ticked(v)) for k, v in case_answers.items() if k not in Profile.__annotations__} == given
+
+
+from . import versions as _versions  # noqa: E402,F401  (registers the change-control views on ``bp``)

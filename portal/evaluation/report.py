@@ -8,15 +8,16 @@ and the exports. Suppression is applied here, before anything is shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from ..storage import glance as filtered
 from ..storage import stats as store
 from ..vocabulary import Counterfactual
 from ..workdays import working_hours_between
-from . import stats
+from . import headlines, stats
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,10 @@ def partial(first: date, period: Period, today: date) -> bool:
     return first < period.start or bucket_end(first, period.bucket) > min(period.end, today)
 
 
-def overview(db: Database, scope: list[str], period: Period) -> dict:
-    routes = store.route_counts(db, scope, period.start, period.end)
-    previous = store.route_counts(db, scope, period.previous.start, period.previous.end)
-    states = store.state_counts(db, scope, period.start, period.end)
+def overview(db: Database, scope: list[str], period: Period, tree_id: str | None = None) -> dict:
+    routes = filtered.route_counts(db, scope, period.start, period.end, tree_id)
+    previous = filtered.route_counts(db, scope, period.previous.start, period.previous.end, tree_id)
+    states = filtered.state_counts(db, scope, period.start, period.end, tree_id)
     started = sum(states.values())
     finished = states.get("finished", 0)
     return {
@@ -66,9 +67,14 @@ def overview(db: Database, scope: list[str], period: Period) -> dict:
     }
 
 
-def per_complaint(db: Database, scope: list[str], period: Period) -> list[dict]:
+def per_complaint(
+    db: Database, scope: list[str], period: Period, tree: str | None = None, trees: dict | None = None
+) -> list[dict]:
+    """Per complaint: volume, route mix and medians; ``trees``: ``storage.glance.per_tree`` if read already."""
+    if trees is None:
+        trees = filtered.per_tree(db, scope, period.start, period.end, tree)
     rows = []
-    for tree_id, data in sorted(store.per_tree(db, scope, period.start, period.end).items()):
+    for tree_id, data in sorted(trees.items()):
         finished = data["finished"]
         rows.append(
             {
@@ -85,8 +91,18 @@ def per_complaint(db: Database, scope: list[str], period: Period) -> list[dict]:
     return rows
 
 
-def funnel(db: Database, scope: list[str], period: Period) -> list[dict]:
-    return [row for row in store.dropout(db, scope, period.start, period.end) if not stats.suppressed(row["n"])][:15]
+def funnel(
+    db: Database, scope: list[str], period: Period, tree_id: str | None = None, trees: dict | None = None
+) -> list[dict]:
+    """The pages where most patients stopped (at least ``MIN_CELL`` each), with the share of the
+    complaint's started triages that stopped there."""
+    if trees is None:
+        trees = filtered.per_tree(db, scope, period.start, period.end, tree_id)
+    started = {tree: data["started"] for tree, data in trees.items()}
+    rows = [
+        row for row in filtered.dropout(db, scope, period.start, period.end, tree_id) if not stats.suppressed(row["n"])
+    ]
+    return [{**row, "share": stats.share(row["n"], started.get(row["tree_id"], 0))} for row in rows[:15]]
 
 
 def triage_vs_disposition(db: Database, scope: list[str], period: Period, tree_id: str | None = None) -> dict:
@@ -113,15 +129,16 @@ def triage_vs_disposition(db: Database, scope: list[str], period: Period, tree_i
     return {"matrix": matrix, "nodes": nodes[:15]}
 
 
-def signals(db: Database, scope: list[str], period: Period) -> dict:
-    rows = store.signals(db, scope, period.start, period.end)
+def signals(db: Database, scope: list[str], period: Period, tree_id: str | None = None) -> dict:
+    rows = filtered.signals(db, scope, period.start, period.end, tree_id)
     total = sum(r["n"] for r in rows)
     second = sum(r["n"] for r in rows if r["second_contact"])
     answered = [r for r in rows if r["counterfactual"]]
     counterfactuals = {c: sum(r["n"] for r in answered if r["counterfactual"] == c) for c in Counterfactual}
     answered_total = sum(counterfactuals.values())
     avoided = stats.avoided_contacts((r["route"], r["counterfactual"], r["n"]) for r in answered)
-    helped, feedback = store.helped(db, period.start, period.end)
+    # Feedback from triages of these practices (and complaint) that ended in self-care.
+    helped, feedback = filtered.selfhelp_feedback(db, scope, period.start, period.end, tree_id)
     per_complaint_route: dict[tuple[str, str], list[int]] = {}
     for r in rows:
         counts = per_complaint_route.setdefault((r["tree_id"], r["route"]), [0, 0])
@@ -149,10 +166,26 @@ def signals(db: Database, scope: list[str], period: Period) -> dict:
     }
 
 
-def econsult_speed(db: Database, scope: list[str], period: Period, zone: ZoneInfo) -> dict:
-    rows = store.econsult_answers(db, scope, period.start, period.end)
+def econsult_speed(
+    db: Database,
+    scope: list[str],
+    period: Period,
+    zone: ZoneInfo,
+    tree_id: str | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """E-consults answered within one working day, as the headline defines it (``headlines.py``:
+    of those answered or overdue), and the median answer time in working hours."""
+    rows = filtered.econsults(db, scope, period.start, period.end, tree_id)
     answered = [r for r in rows if r["first_reply"]]
-    on_time = sum(1 for r in answered if r["first_reply"] <= r["due_at"])
+    moment = now or datetime.now(UTC)
+    states = [
+        headlines.econsult_state(_aware(r["due_at"]), _aware(r["first_reply"]) if r["first_reply"] else None, moment)
+        for r in rows
+    ]
+    on_time = headlines.econsult_on_time(
+        states.count(headlines.EconsultState.ON_TIME), states.count(headlines.EconsultState.LATE)
+    )
     hours = sorted(
         round(
             working_hours_between(
@@ -167,15 +200,21 @@ def econsult_speed(db: Database, scope: list[str], period: Period, zone: ZoneInf
         histogram[h] = histogram.get(h, 0) + 1
     return {
         "total": len(rows),
-        "on_time_rate": stats.share(on_time, len(rows)),
+        "on_time_rate": on_time.value,
         "median_hours": None if stats.suppressed(len(answered)) else stats.median_from_histogram(histogram),
     }
 
 
-def practice_comparison(db: Database, practices: list[str], period: Period) -> list[dict]:
+def _aware(text: str) -> datetime:
+    """A stored moment (ISO 8601, UTC) as an aware datetime."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def practice_comparison(db: Database, practices: list[str], period: Period, tree_id: str | None = None) -> list[dict]:
     rows = []
     for slug in practices:
-        routes = store.route_counts(db, [slug], period.start, period.end)
+        routes = filtered.route_counts(db, [slug], period.start, period.end, tree_id)
         total = sum(routes.values())
         rows.append(
             {
@@ -206,8 +245,12 @@ def baseline_comparison(db: Database, scope: list[str], period: Period) -> dict:
     }
 
 
-def export(db: Database, scope: list[str], period: Period) -> list[dict]:
-    rows = store.export_rows(db, scope, period.start, period.end)
+def export(db: Database, scope: list[str], period: Period, tree_id: str | None = None) -> list[dict]:
+    rows = [
+        row
+        for row in store.export_rows(db, scope, period.start, period.end)
+        if tree_id is None or row["complaint"] == tree_id
+    ]
     return [
         {"period_start": period.start.isoformat(), "period_end": period.end.isoformat(), **row}
         for row in stats.suppress_rows(rows)

@@ -11,24 +11,27 @@ import io
 import json
 import re
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from .. import clock
 from ..errors import BadInput
 from ..staff.guard import current_staff, staff_required
 from ..storage import audit
+from ..storage import glance as stats_glance
 from ..storage import stats as store
 from ..storage.db import get_db
 from ..storage.practices import get_practice
-from ..vocabulary import EVALUATION_ROLES
-from . import report
-from .charts import ROUTE_COLOURS, stacked_bars
+from ..vocabulary import EVALUATION_ROLES, ROUTE_LABELS
+from . import glance, numbers, report
+from .charts import ROUTE_COLOURS, LinePoint, share_lines, sparkline, stacked_bars
+from .headlines import Figure
 from .stats import MIN_CELL, ROUTES, shown, shown_cell
 
 bp = Blueprint("evaluation", __name__, url_prefix="/staff/evaluatie")
@@ -49,7 +52,22 @@ _last_refresh: dict[str, float] = {}  # database path → when this worker last 
 def _small_numbers() -> dict[str, object]:
     """The small-number rule for this blueprint's templates: the statistics core's threshold and
     functions, so no template hides a cell by a threshold of its own."""
-    return {"MIN_CELL": MIN_CELL, "shown": shown, "shown_cell": shown_cell}
+    return {
+        "MIN_CELL": MIN_CELL,
+        "shown": shown,
+        "shown_cell": shown_cell,
+        # Babel's formats and the hidden mark, made once per page instead of once per cell.
+        "cells": _cells(),
+    }
+
+
+def _cells() -> numbers.Cells:
+    return numbers.cells(
+        str(get_locale() or "nl"),
+        _("fewer than %(n)d triages: hidden", n=MIN_CELL),
+        MIN_CELL,
+        _("no data"),
+    )
 
 
 def _refresh() -> None:
@@ -108,50 +126,248 @@ def _complaint_titles() -> dict[str, str]:
     return {tree_id: tree.title.get(locale) for tree_id, tree in live_trees().items()}
 
 
-def _series_labels(series: list[tuple[str, dict[str, int]]], period: report.Period) -> list[tuple[str, dict[str, int]]]:
-    """Each bucket labelled by its first day in the reader's language ("2 mrt." or "mrt. 2026"),
-    and marked when the period (or today) cuts it short, so a partial week does not look like a drop."""
-    today = clock.local().date()
+def _series_labels(
+    series: list[tuple[str, dict[str, int]]], filters: glance.Filters
+) -> list[tuple[str, dict[str, int]]]:
+    """Each bucket labelled in the reader's language ("2 mrt." or "mrt. 2026"), and marked when
+    the period (or today) cuts it short, so a partial week does not look like a drop."""
+    today, label = clock.local().date(), _bucket_label(filters.grain)
     labelled = []
     for key, counts in series:
         first = date.fromisoformat(key)
-        label = format_date(first, "d MMM" if period.bucket == "week" else "MMM yyyy")
-        if report.partial(first, period, today):
-            label = _("%(label)s (partial)", label=label)
-        labelled.append((label, counts))
+        text = label(first)
+        if glance.is_partial(first, filters.grain, filters.start, filters.end, today):
+            text = _("%(label)s (partial)", label=text)
+        labelled.append((text, counts))
     return labelled
+
+
+def _counts_by_bucket(by_bucket: dict[str, dict[str, dict[str, int]]]) -> list[tuple[str, dict[str, int]]]:
+    """{bucket: {complaint: {route: n}}} as (bucket, {route: n}) for the chart of numbers."""
+    series = []
+    for key, trees in by_bucket.items():
+        totals: dict[str, int] = {}
+        for routes in trees.values():
+            for route, n in routes.items():
+                totals[route] = totals.get(route, 0) + n
+        series.append((key, totals))
+    return series
+
+
+def _chosen_practices() -> tuple[str, ...]:
+    """The practices chosen with ``praktijk`` (may repeat); none or "alle": all of the evaluator's."""
+    staff = current_staff()
+    assert staff is not None
+    chosen = tuple(dict.fromkeys(value for value in request.args.getlist("praktijk") if value and value != "alle"))
+    if any(slug not in staff.practices for slug in chosen):
+        abort(404)
+    return chosen
+
+
+def _complaint(titles: dict[str, str]) -> str | None:
+    tree_id = request.args.get("klacht") or None
+    if tree_id is not None and tree_id not in titles:
+        raise BadInput(_("There is no complaint with that name. Choose one from the list."))
+    return tree_id
+
+
+def _filters(titles: dict[str, str]) -> glance.Filters:
+    """Everything the evaluator chose, from the URL: every block of the page reads through this."""
+    staff = current_staff()
+    assert staff is not None
+    chosen = _chosen_practices()
+    period = _period()
+    per = request.args.get("per") or None
+    if per is not None and per not in glance.GRAINS:
+        raise BadInput(_("Choose weeks, months or quarters."))
+    grain = glance.GRAINS[per] if per else glance.default_grain(period.start, period.end)
+    return glance.Filters(
+        practices=chosen or tuple(staff.practices),
+        chosen=chosen,
+        start=period.start,
+        end=period.end,
+        grain=grain,
+        grain_chosen=per is not None,
+        tree_id=_complaint(titles),
+    )
+
+
+def _bucket_label(grain: str) -> Callable[[date], str]:
+    """A bucket's short label in the reader's language: "2 mrt." (week), "mrt. 2026", "K1 2026"."""
+
+    def label(first: date) -> str:
+        if grain == "week":
+            return format_date(first, "d MMM")
+        if grain == "quarter":
+            return _("Q%(quarter)d %(year)d", quarter=(first.month - 1) // 3 + 1, year=first.year)
+        return format_date(first, "MMM yyyy")
+
+    return label
+
+
+GRAIN_NAMES = {"week": _l("week"), "month": _l("month"), "quarter": _l("quarter")}
+
+
+def _line_titles() -> dict[str, str]:
+    titles = {"without_visit": _("Handled without a practice visit")}
+    titles.update({route: str(ROUTE_LABELS[route]) for route in ROUTES})
+    return titles
+
+
+def _line_charts(lines: list[glance.Line], filters: glance.Filters, baseline: Figure | None) -> dict[str, str]:
+    """Each line's SVG: this period solid, the same period last year dashed, the baseline dotted."""
+    titles, charts, cells = _line_titles(), {}, _cells()
+    for line in lines:
+        if line.empty:
+            continue
+        level = baseline.value if baseline is not None and line.key == "without_visit" else None
+        charts[line.key] = share_lines(
+            [LinePoint(share.label, share.now.value, share.partial) for share in line.shares],
+            title=_(
+                "%(what)s: share of finished triages per %(grain)s",
+                what=titles[line.key],
+                grain=GRAIN_NAMES[filters.grain],
+            ),
+            description=_(
+                "Solid line: this period; dashed grey line: the same period a year earlier; an open dot: "
+                "a period that is not over or is cut short; a gap: fewer than %(n)d triages or none.",
+                n=MIN_CELL,
+            ),
+            percent=cells.percent,
+            last_year=[share.year_before.value for share in line.shares],
+            baseline=level,
+            baseline_label=_("baseline"),
+            chart_id=f"chart-{line.key}",
+            height=220 if line.key == "without_visit" else 170,  # the routes' charts side by side, smaller
+        )
+    return charts
+
+
+def _sparklines(trends: list[glance.Trend], titles: dict[str, str]) -> dict[str, str]:
+    return {
+        trend.tree_id: sparkline(
+            [point.value for point in trend.points],
+            title=_(
+                "%(complaint)s: share handled without a practice visit over time",
+                complaint=titles.get(trend.tree_id, trend.tree_id),
+            ),
+            chart_id=f"spark-{trend.tree_id}",
+        )
+        for trend in trends
+    }
+
+
+def _filter_summary(filters: glance.Filters, practices: list, titles: dict[str, str]) -> list[str]:
+    """The filters in words, for the "Filter: …" line above everything."""
+    names = {p.slug: p.name for p in practices}
+    summary = [
+        ", ".join(names.get(slug, slug) for slug in filters.chosen) if filters.chosen else _("all your practices"),
+        _(
+            "%(start)s to %(end)s",
+            start=format_date(filters.start, "d MMM yyyy"),
+            end=format_date(filters.end, "d MMM yyyy"),
+        ),
+        _("per %(grain)s", grain=GRAIN_NAMES[filters.grain]),
+        titles[filters.tree_id] if filters.tree_id else _("all complaints"),
+    ]
+    return summary
+
+
+def _page_words() -> dict[str, str]:
+    return {
+        "profile": _("Who is it for, age and sex"),
+        "risk": _("Risk group and earlier contact"),
+        "unknown": _("A page this version no longer has"),
+    }
 
 
 @bp.get("/")
 @staff_required(*EVALUATION_ROLES)
 def dashboard():
+    from ..rulebook import live_trees
+
     _refresh()
     db = get_db()
-    scope, chosen = _scope()
-    period = _period()
-    series = _series_labels(store.series(db, scope, period.start, period.end, period.bucket), period)
     staff = current_staff()
+    assert staff is not None
+    titles = _complaint_titles()
+    filters = _filters(titles)
+    scope, tree_id = list(filters.practices), filters.tree_id
+    period = report.Period(filters.start, filters.end)
+    today = clock.local().date()
+    firsts = glance.bucket_starts(filters.start, filters.end, filters.grain)
+    now_counts = stats_glance.finished_by_bucket(db, scope, filters.start, filters.end, filters.grain, tree_id)
+    year_start, year_end = glance.last_year_range(
+        firsts[0], glance.bucket_end(firsts[-1], filters.grain), filters.grain
+    )
+    before_counts = stats_glance.finished_by_bucket(db, scope, year_start, year_end, filters.grain, tree_id)
+    lines = glance.share_lines(
+        now_counts,
+        before_counts,
+        firsts,
+        grain=filters.grain,
+        start=filters.start,
+        end=filters.end,
+        today=today,
+        label=_bucket_label(filters.grain),
+    )
+    heads = glance.headline_figures(db, filters, clock.now())
+    series = _series_labels(_counts_by_bucket(now_counts), filters)
+    trends = glance.complaint_trends(now_counts, firsts)
+    practices = [get_practice(db, slug) for slug in staff.practices]
+    locale = str(get_locale() or "nl")
+    trees, words = live_trees(), _page_words()
+    trees_data = stats_glance.per_tree(db, scope, filters.start, filters.end, tree_id)
+    funnel = report.funnel(db, scope, period, tree_id, trees_data)
+    disposition = report.triage_vs_disposition(db, scope, period, tree_id)
     return render_template(
         "evaluation/dashboard.html",
         staff=staff,
         practice=None,
         tree=None,
-        practices=[get_practice(db, slug) for slug in staff.practices],
-        chosen=chosen,
+        practices=practices,
+        filters=filters,
+        summary=_filter_summary(filters, practices, titles),
         period=period,
-        overview=report.overview(db, scope, period),
+        headlines=heads,
+        lines=lines,
+        line_titles=_line_titles(),
+        charts=_line_charts(lines, filters, heads[0].baseline),
+        trends=trends,
         series=series,
-        chart=stacked_bars(series, ROUTES, _("Finished triages per %(bucket)s, by route", bucket=period.bucket)),
-        complaints=report.per_complaint(db, scope, period),
-        funnel=report.funnel(db, scope, period),
-        disposition=report.triage_vs_disposition(db, scope, period, request.args.get("klacht") or None),
-        signals=report.signals(db, scope, period),
-        speed=report.econsult_speed(db, scope, period, clock.zone()),
-        comparison=report.practice_comparison(db, list(staff.practices), period) if len(staff.practices) > 1 else [],
+        # A cell hidden in the table (<10) is not drawn either.
+        chart=stacked_bars(
+            [(label, {route: shown_cell(n) or 0 for route, n in counts.items()}) for label, counts in series],
+            ROUTES,
+            _("Finished triages per %(grain)s, by route", grain=GRAIN_NAMES[filters.grain]),
+        ),
+        sparklines=_sparklines(trends, titles),
+        overview=report.overview(db, scope, period, tree_id),
+        complaints=report.per_complaint(db, scope, period, tree_id, trees_data),
+        funnel=[
+            {**row, "page": glance.page_label(trees.get(row["tree_id"]), row["last_node"], locale, words)}
+            for row in funnel
+        ],
+        disposition={
+            **disposition,
+            "nodes": [
+                {**node, "title": glance.page_label(trees.get(node["tree"]), node["node"], locale, words)}
+                for node in disposition["nodes"]
+            ],
+        },
+        signals=report.signals(db, scope, period, tree_id),
+        speed=report.econsult_speed(db, scope, period, clock.zone(), tree_id, clock.now()),
+        comparison=report.practice_comparison(db, list(staff.practices), period, tree_id)
+        if len(staff.practices) > 1
+        else [],
         baseline=report.baseline_comparison(db, scope, period),
         routes=ROUTES,
+        # Each route's name translated once, not once per table cell (a lazy string is looked up each time).
+        route_names={route: str(ROUTE_LABELS[route]) for route in ROUTES},
         colours=ROUTE_COLOURS,
-        titles=_complaint_titles(),
+        titles=titles,
+        grains=glance.GRAINS,
+        grain_names=GRAIN_NAMES,
     )
 
 
@@ -161,18 +377,22 @@ def export(fmt: str):
     if fmt not in ("csv", "json"):
         abort(404)
     _refresh()
-    scope, chosen = _scope()
-    period = _period()
-    rows = report.export(get_db(), scope, period)
     staff = current_staff()
     assert staff is not None
+    # The dashboard's filters: its export link carries them (practices, period, complaint).
+    chosen_practices = _chosen_practices()
+    scope = list(chosen_practices or staff.practices)
+    period = _period()
+    tree_id = _complaint(_complaint_titles())
+    rows = report.export(get_db(), scope, period, tree_id)
     audit.append(
         get_db(),
         action=f"export:statistics:{fmt}",
         staff_id=staff.id,
-        practice=None if chosen == "alle" else chosen,
+        practice=chosen_practices[0] if len(chosen_practices) == 1 else None,
     )
-    name = f"voordeur-{chosen}-{period.start}-{period.end}.{fmt}"
+    chosen = "-".join(chosen_practices) or "alle"
+    name = f"voordeur-{chosen}{'-' + tree_id if tree_id else ''}-{period.start}-{period.end}.{fmt}"
     if fmt == "json":
         body = json.dumps({"period": [period.start.isoformat(), period.end.isoformat()], "rows": rows}, indent=1)
         return Response(

@@ -75,6 +75,16 @@ def url_args(query: store.InboxQuery, **changes: str | None) -> dict[str, str]:
     return {key: value for key, value in current.items() if value}
 
 
+def next_in_list(found: list[store.PracticeRequest], after: store.PracticeRequest) -> store.PracticeRequest | None:
+    """The row below ``after`` in this list, so an assistant goes on without returning to the list.
+
+    ``after`` has usually just left the list (it was closed), so its place is found by the
+    list's own order (urgency, due time, id) rather than by its position.
+    """
+    place = (after.urgency, after.due_at, after.id)
+    return next((item for item in found if (item.urgency, item.due_at, item.id) > place), None)
+
+
 @dataclass(frozen=True)
 class Row:
     """One line of the list, everything an assistant needs to pick the next request."""

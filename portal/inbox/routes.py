@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import clock, mail
@@ -15,6 +16,7 @@ from ..i18n import current_locale
 from ..rulebook import live_trees
 from ..staff.guard import audit_context, current_staff, staff_required
 from ..storage import audit
+from ..storage import photos as photo_store
 from ..storage import reply_templates as templates_store
 from ..storage import requests as store
 from ..storage.db import get_db
@@ -25,7 +27,7 @@ from ..storage.staff import list_staff
 from ..triage.engine import TriageError, answer_labels, walk
 from ..vocabulary import AUDIT_ROLES, INBOX_ROLES, RequestStatus
 from ..workdays import working_hours_between
-from . import listing
+from . import listing, record
 from .forms import REROUTES, CloseForm, ReplyForm, RerouteForm
 from .placeholders import fill, first_name
 
@@ -169,6 +171,7 @@ def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):
         data={"route": run.route if run else None, "urgency": found.urgency}
     )
     staff_names = {s.id: s.name for s in list_staff(db)}
+    messages = store.messages(db, found.id)
     status = 422 if any(f.errors for f in forms.values()) else 200
     return (
         render_template(
@@ -177,7 +180,10 @@ def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):
             item=found,
             path=path,
             facts=facts,
-            messages=store.messages(db, found.id),
+            messages=messages,
+            photos=photo_store.photos_for(db, found.id),
+            thread=record.thread(messages, staff_names),
+            soep=record.soep(found, run, messages, [p.message_id for p in photo_store.photos_for(db, found.id)]),
             reply_form=forms.get("reply_form") or ReplyForm(formdata=None, data=_reply_defaults(found)),
             templates=templates_store.for_practice(db, practice_slug),
             template_page=_template_page(practice_slug, forms.get("reply_form")),
@@ -188,6 +194,8 @@ def _render_detail(practice_slug: str, found: store.PracticeRequest, **forms):
             colleagues=colleagues(practice_slug),
             sla=sla(found, clock.now()),
             staff=current_staff(),
+            list_args=_list_args(),
+            just_closed=_just_closed(practice_slug),
         ),
         status,
     )
@@ -203,7 +211,7 @@ def _template_page(practice_slug: str, form: ReplyForm | None) -> str | None:
 
 
 def _back(practice_slug: str, request_id: int):
-    return redirect(url_for(".detail", practice_slug=practice_slug, request_id=request_id), 303)
+    return redirect(url_for(".detail", practice_slug=practice_slug, request_id=request_id, **_list_args()), 303)
 
 
 @bp.post("/<practice_slug>/requests/<int:request_id>/claim")
@@ -269,7 +277,7 @@ def reply(practice_slug: str, request_id: int):
         close_with=closing,
     )
     if closing is not None:
-        return redirect(url_for(".index", practice_slug=practice_slug), 303)
+        return _after_close(practice_slug, found)
     return _back(practice_slug, found.id)
 
 
@@ -316,7 +324,63 @@ def close(practice_slug: str, request_id: int):
         now=clock.now(),
         origin=audit_context(),
     )
-    return redirect(url_for(".index", practice_slug=practice_slug), 303)
+    return _after_close(practice_slug, found)
+
+
+def _list_args() -> dict[str, Any]:
+    """The filters of the list the assistant came from (kept in the URL), so every link and form
+    on the request page leads back to, or on through, that same list."""
+    staff = current_staff()
+    assert staff is not None
+    return listing.url_args(listing.read_query(request.args, staff.id))
+
+
+def _after_close(practice_slug: str, closed: store.PracticeRequest):
+    """Straight on to the next request in the list the assistant came from ("Volgende"), so the
+    common path needs no return to the list; the list itself when none is left."""
+    staff = current_staff()
+    assert staff is not None
+    query = listing.read_query(request.args, staff.id)
+    following = listing.next_in_list(store.inbox(get_db(), practice_slug, query=query, now=clock.now()), closed)
+    args: dict[str, Any] = listing.url_args(query)
+    if following is None:
+        return redirect(url_for(".index", practice_slug=practice_slug, **args), 303)
+    target = url_for(".detail", practice_slug=practice_slug, request_id=following.id, closed=closed.id, **args)
+    return redirect(target, 303)
+
+
+def _just_closed(practice_slug: str) -> store.PracticeRequest | None:
+    """The request closed on the way here (``?closed=ID``), to confirm it above the next one."""
+    closed_id = request.args.get("closed", "")
+    if not (closed_id.isascii() and closed_id.isdigit() and len(closed_id) <= 12):
+        return None
+    found = store.for_practice(get_db(), practice_slug, int(closed_id))
+    return found if found is not None and found.status == RequestStatus.CLOSED else None
+
+
+@bp.get("/<practice_slug>/requests/<int:request_id>/photos/<int:photo_id>")
+@staff_required(*INBOX_ROLES)
+def photo(practice_slug: str, request_id: int, photo_id: int):
+    """One photo the patient sent, for staff of this practice only; every look is audited.
+
+    ``no-store``: a medical photo must not stay behind in the browser's or a proxy's cache
+    on a shared practice computer. Only re-encoded JPEG or PNG bytes are ever stored, and
+    the type is fixed (``nosniff`` is sent with every response), so nothing here can run as a page.
+    """
+    found = _request_or_404(practice_slug, request_id)
+    stored = photo_store.photo(get_db(), practice_slug, found.id, photo_id)
+    if stored is None:
+        abort(404)
+    _audit("view:photo", practice_slug, found.id, detail=f"photo:{stored.id}")
+    extension = "png" if stored.content_type == "image/png" else "jpg"
+    return Response(
+        stored.data,
+        mimetype=stored.content_type,
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'inline; filename="{found.reference}-{stored.id}.{extension}"',
+        },
+    )
 
 
 @bp.get("/audit")
@@ -348,4 +412,8 @@ def audit_log():
     )
 
 
-from . import reply_templates  # noqa: E402,F401  (the template views use this blueprint)
+# The practice manager's views use this blueprint too.
+from . import (  # noqa: E402
+    practice_settings,  # noqa: F401
+    reply_templates,  # noqa: F401
+)

@@ -3,8 +3,8 @@
 Like the rule book, and with the same mechanism (``portal.content.live``): cheap
 to refresh (one stat per file), re-reads only what changed, and never replaces a
 good version with a broken one. A page is served only when it passes its own
-checks *and* the cross-checks (the other language exists, its links lead
-somewhere).
+checks *and* the cross-checks (an English page has its Dutch original, its links
+lead somewhere). A Dutch page may go live before its English version.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from ..content.live import Findings, Kind, LiveFiles, Loaded, Snapshot
-from ..triage.problems import Problem
+from ..triage.problems import Problem, Severity
 from .loader import read_page, read_social_map
 from .model import Municipality, Page
 
@@ -42,7 +42,7 @@ class ContentLibrary:
 
     def __init__(self, directory: Path, live: LiveFiles | None = None) -> None:
         self.directory = directory
-        self.page_kind: Kind[Page] = Kind("page", lambda _snapshot: self.files()[0], _load_page)
+        self.page_kind: Kind[Page] = Kind("page", self._page_files, _load_page)
         self.map_kind: Kind[Municipality] = Kind("social map", lambda _snapshot: self.files()[1], _load_social_map)
         self.tree_ids: frozenset[str] = frozenset()
         self.live = live if live is not None else LiveFiles(check=self._check_alone)
@@ -53,6 +53,12 @@ class ContentLibrary:
         pages = sorted((self.directory / PAGES_DIR).glob("*.md"))
         maps = sorted((self.directory / SOCIAL_MAP_DIR).glob("*.yaml"))
         return pages, maps
+
+    def _page_files(self, snapshot: Snapshot) -> list[Path]:
+        """The page files, and the pages published in the browser that have none (``portal.contentlib``)."""
+        files = self.files()[0]
+        extra = snapshot.extra("page", self.directory / PAGES_DIR)
+        return sorted({*files, *extra}) if extra else files
 
     def refresh(self, today: date, tree_ids: Iterable[str] = ()) -> None:
         """Load what changed. ``tree_ids`` are the trees a page may link to; without
@@ -72,9 +78,19 @@ class ContentLibrary:
         problems: dict[Path, list[Problem]] = {}
         for path, page in snapshot.candidates(self.page_kind).items():
             found = problems.setdefault(path, [])
-            other = "en" if page.language == "nl" else "nl"
-            if (page.slug, other) not in present:
-                found.append(Problem(path, 1, f"there is no {other} version ({page.slug}.{other}.md)"))
+            # A Dutch page may go live first: English readers get it with a notice (``page``).
+            # An English page needs its Dutch original.
+            if page.language == "en" and (page.slug, "nl") not in present:
+                found.append(Problem(path, 1, f"there is no nl version ({page.slug}.nl.md)"))
+            if page.language == "nl" and (page.slug, "en") not in present:
+                found.append(
+                    Problem(
+                        path,
+                        1,
+                        f"there is no en version yet ({page.slug}.en.md): English readers get the Dutch page",
+                        Severity.WARNING,
+                    )
+                )
             for tree_id in page.related_trees:
                 if tree_ids and tree_id not in tree_ids:
                     found.append(Problem(path, 1, f"related tree '{tree_id}' does not exist"))
@@ -82,7 +98,7 @@ class ContentLibrary:
             language = "en" if path.name.endswith(".en.md") else "nl"
             found = problems.setdefault(path, [])
             for kind, target, line in loaded.references:
-                if kind == "pagina" and (target, language) not in present:
+                if kind == "pagina" and (target, language) not in present and (target, "nl") not in present:
                     found.append(Problem(path, line, f"the link to page '{target}' leads nowhere"))
                 if kind == "triage" and tree_ids and target not in tree_ids:
                     found.append(Problem(path, line, f"the link to triage '{target}' leads nowhere"))
@@ -110,10 +126,18 @@ class ContentLibrary:
         return sorted(p for found in self.problems.values() for p in found)
 
     def page(self, slug: str, language: str) -> Page | None:
+        """The page in ``language``, or its Dutch version while it has no other (the patient view says so)."""
         return self.pages.get((slug, language)) or self.pages.get((slug, "nl"))
 
     def in_language(self, language: str) -> list[Page]:
-        return sorted((p for (s, lang), p in self.pages.items() if lang == language), key=lambda p: p.title)
+        """The pages to list in ``language``: its own, and the Dutch pages that have no version in it yet."""
+        pages = self.pages
+        chosen = [
+            page
+            for (slug, lang), page in pages.items()
+            if lang == language or (lang == "nl" and (slug, language) not in pages)
+        ]
+        return sorted(chosen, key=lambda p: p.title)
 
     def municipality_named(self, name: str) -> Municipality | None:
         return next((m for m in self.municipalities.values() if m.name == name), None)

@@ -7,6 +7,8 @@ the page in their own language.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from ..triage.lexicon import Lexicon
@@ -34,9 +36,34 @@ def build_index(trees: Iterable[Tree], pages: Iterable[Page], lexicon: Lexicon |
     for page in pages:
         by_slug.setdefault(page.slug, []).append(page)
     complaints = sorted((t for t in trees if not t.catch_all), key=lambda t: order_key(t, "nl"))
-    return SearchIndex(
-        [*(tree_document(t, lexicon) for t in complaints), *(page_document(v) for _s, v in sorted(by_slug.items()))]
+    documents = (
+        *(tree_document(t, lexicon) for t in complaints),
+        *(page_document(v) for _s, v in sorted(by_slug.items())),
     )
+    return _index_of(documents)
+
+
+#: Indexes kept by their documents: every app in a process (each test's, each worker's) loads
+#: the same content, and building the index is most of what loading costs once the trees
+#: are checked (``portal.triage.rules``). An index is a function of its documents' texts
+#: alone (the documents are compared by value), so a changed text builds a new one.
+_INDEXES: OrderedDict[tuple[Document, ...], SearchIndex] = OrderedDict()
+_INDEXES_KEPT = 4
+_INDEXES_LOCK = threading.Lock()
+
+
+def _index_of(documents: tuple[Document, ...]) -> SearchIndex:
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(documents)
+        if index is not None:
+            _INDEXES.move_to_end(documents)
+            return index
+    index = SearchIndex(documents)
+    with _INDEXES_LOCK:
+        _INDEXES[documents] = index
+        while len(_INDEXES) > _INDEXES_KEPT:
+            _INDEXES.popitem(last=False)
+    return index
 
 
 def search_pages(pages: Iterable[Page], query: str) -> list[Page]:

@@ -11,4 +11,4 @@ from flask import Blueprint
 
 bp = Blueprint("patient", __name__)
 
-from . import requests, routes, selfhelp, validation  # noqa: E402, F401  (each adds its views to bp)
+from . import conversation, requests, routes, selfhelp, validation  # noqa: E402, F401  (each adds its views to bp)

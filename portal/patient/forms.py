@@ -12,13 +12,14 @@ from datetime import date
 from functools import lru_cache
 
 from flask import current_app, g, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
+    MultipleFileField,
     RadioField,
     SelectChoice,
     SelectMultipleField,
@@ -29,6 +30,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import clock
+from ..photos import MAX_PHOTOS, PhotoRefused, Problem
 from ..triage.engine import Page
 from ..triage.model import NONE, AnswerValue, Checklist, Profile, Question
 from ..vocabulary import RequestKind
@@ -161,6 +164,51 @@ def clean_name(value: str | None) -> str | None:
     return " ".join(_INVISIBLE.sub("", value).split())
 
 
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class DateProblem(ValueError):
+    """One problem with a typed date: which box to fix first (``day``/``month``/``year``) and what to say."""
+
+    def __init__(self, field: str, message: object) -> None:
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+def birth_date(day: str | None, month: str | None, year: str | None, today: date) -> date:
+    """The date the three boxes make, or DateProblem with one message (GOV.UK: one error per problem)."""
+    parts = {"day": (day or "").strip(), "month": (month or "").strip(), "year": (year or "").strip()}
+    missing = [name for name, value in parts.items() if not value]
+    if len(missing) == 3:
+        raise DateProblem("day", _l("Enter the date of birth, for example 31 3 1980."))
+    if missing:
+        raise DateProblem(missing[0], MISSING_PART[missing[0]])
+    not_numbers = [name for name, value in parts.items() if not value.isascii() or not value.isdigit()]
+    if not_numbers:
+        raise DateProblem(not_numbers[0], _l("The date must be a real date."))
+    if len(parts["year"]) != 4:
+        raise DateProblem("year", _l("Enter the year with 4 digits, for example 1980."))
+    try:
+        typed = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        wrong = "month" if not 1 <= int(parts["month"]) <= 12 else "day"
+        raise DateProblem(wrong, _l("The date must be a real date.")) from None
+    if typed > today:
+        raise DateProblem("day", _l("The date of birth must be today or in the past."))
+    if typed.year < 1900:
+        raise DateProblem("year", _l("The year must be 1900 or later."))
+    return typed
+
+
+MISSING_PART = {
+    "day": _l("The date of birth must include a day."),
+    "month": _l("The date of birth must include a month."),
+    "year": _l("The date of birth must include a year."),
+}
+
+
 class RequestForm(FlaskForm):
     """What a patient sends to the practice. ``kind`` decides which fields are required."""
 
@@ -169,10 +217,11 @@ class RequestForm(FlaskForm):
         filters=[clean_name],
         validators=[DataRequired(_l("Enter the patient's name.")), Length(max=100)],
     )
-    birth_date = DateField(
-        _l("Date of birth of the patient"),
-        validators=[InputRequired(_l("Enter the date of birth, for example 31-12-1980."))],
-    )
+    # Three boxes (GOV.UK date input), not the browser's date picker: typing a birth date is quicker
+    # than paging back decades, and what was typed is shown again exactly as typed.
+    birth_day = StringField(_l("Day"), filters=[_stripped])
+    birth_month = StringField(_l("Month"), filters=[_stripped])
+    birth_year = StringField(_l("Year"), filters=[_stripped])
     for_whom = RadioField(_l("Who is this for?"), choices=FOR_WHOM, default="self")
     contact_name = StringField(
         _l("Your own name (parent or carer)"), filters=[clean_name], validators=[Length(max=100)]
@@ -202,18 +251,25 @@ class RequestForm(FlaskForm):
         option_widget=CheckboxInput(),
     )
     consent = BooleanField(_l("Yes, the social services of my municipality may contact me about this."))
+    photos = MultipleFileField(_l("Photos (if you want)"))
     idempotency_key = HiddenField(validators=[Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]+$")])
     alarm_ack = HiddenField()
 
     def __init__(self, *args: object, kind: RequestKind, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        self.birth_date: date | None = None  # set by validate() when the three boxes make a real date
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        today = date.today()
-        if self.birth_date.data and not (date(1900, 1, 1) <= self.birth_date.data <= today):
-            self.birth_date.errors = [*self.birth_date.errors, _l("Enter a date of birth in the past.")]
+        self.birth_date = None
+        try:
+            self.birth_date = birth_date(
+                self.birth_day.data, self.birth_month.data, self.birth_year.data, clock.local().date()
+            )
+        except DateProblem as problem:
+            field = getattr(self, f"birth_{problem.field}")  # the error summary links to the first box to fix
+            field.errors = [*field.errors, problem.message]
             valid = False
         if self.for_whom.data in ("child", "other") and not (self.contact_name.data or "").strip():
             self.contact_name.errors = [*self.contact_name.errors, _l("Enter your own name.")]
@@ -237,3 +293,32 @@ class RequestForm(FlaskForm):
             ]
             valid = False
         return valid
+
+
+def photo_problem(refused: PhotoRefused) -> str:
+    """What the patient reads about a refused photo: which one, why, and what to do instead."""
+    name = refused.filename
+    match refused.problem:
+        case Problem.EMPTY:
+            return _("“%(name)s” is empty. Choose the photo again.", name=name)
+        case Problem.TOO_LARGE:
+            return _("“%(name)s” is larger than 10 MB. Send a smaller photo, or a screenshot of it.", name=name)
+        case Problem.HEIC:
+            return _(
+                "“%(name)s” is a HEIC photo, which we cannot open. Send it as a JPEG photo, or a screenshot of it.",
+                name=name,
+            )
+        case Problem.TOO_MANY_PIXELS:
+            return _("“%(name)s” has too many pixels to open. Send a smaller photo, or a screenshot of it.", name=name)
+        case Problem.BROKEN:
+            return _("“%(name)s” is damaged or incomplete. Take the photo again, or send a screenshot.", name=name)
+        case Problem.TOO_MANY:
+            return _(
+                "“%(name)s” was not added: you can send at most %(max)d photos. Remove a photo first.",
+                name=name,
+                max=MAX_PHOTOS,
+            )
+        case Problem.TOO_MANY_UPLOADS:
+            return _("“%(name)s” was not added: many photos were chosen on this form. Try again in an hour.", name=name)
+        case _:
+            return _("“%(name)s” is not a photo we can open. Send a JPEG, PNG or HEIC photo.", name=name)

@@ -45,3 +45,11 @@ def request_allowed(now: datetime) -> bool:
     return throttle.within_limit(
         get_db(), "request:" + _client(), limit=_limit("REQUESTS_PER_CLIENT_HOUR"), window=HOUR, now=now
     )
+
+
+PHOTOS_PER_RUN_HOUR = 30  # 3 photos, and room to remove and choose again many times
+
+
+def photo_allowed(run_id: str, now: datetime) -> bool:
+    """One more photo to decode for this triage's form (each costs up to a second of CPU)."""
+    return throttle.within_limit(get_db(), "photos:" + run_id, limit=PHOTOS_PER_RUN_HOUR, window=HOUR, now=now)

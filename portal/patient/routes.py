@@ -9,7 +9,9 @@ same POST returns just the next panel and pushes its URL.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from flask import (
     abort,
@@ -81,34 +83,82 @@ def index():
     return render_template("patient/index.html", practices=practices)
 
 
+@dataclass(frozen=True, eq=False)
+class Complaints:
+    """What the start page lists, for one version of the content and one language.
+
+    Sorting 58 trees and finding the lexicon's body parts cost more than the rest
+    of the start page; both change only when the content does, so they are made
+    once per content version (``Content.version``) and language. ``eq=False``:
+    two are the same only when they are one object, so a cached page made from an
+    older version never matches (``pagecache``'s ``same``).
+    """
+
+    trees: tuple[Tree, ...]  # every complaint: common ones first (by number), then A-Z; not the catch-all
+    common: tuple[Tree, ...]
+    catch_all: Tree | None
+    body_parts: tuple[Any, ...]
+
+
+_COMPLAINTS: dict[str, tuple[object, Complaints]] = {}  # locale → (content version, lists)
+
+
+def complaints(locale: str) -> Complaints:
+    """The start page's lists for the live content in ``locale`` (made again when the content changes)."""
+    live = live_content()
+    version = live.version
+    found = _COMPLAINTS.get(locale)
+    if found is not None and found[0] is version:
+        return found[1]
+    everything = sorted(live.book.trees.values(), key=lambda t: order_key(t, locale))
+    # The catch-all tree is not a complaint: it is the way out when none fits.
+    trees = tuple(t for t in everything if not t.catch_all)
+    made = Complaints(
+        trees=trees,
+        common=tuple(t for t in trees if t.common is not None)[:COMMON_TILES],
+        catch_all=next((t for t in everything if t.catch_all), None),
+        body_parts=tuple(live.lexicon.body_parts) if live.lexicon else (),
+    )
+    _COMPLAINTS[locale] = (version, made)
+    return made
+
+
 @bp.get("/<practice_slug>/")
 def start(practice_slug: str):
     practice = practice_or_404(practice_slug)
     locale = current_locale()
-    everything = sorted(live_trees().values(), key=lambda t: order_key(t, locale))
-    # The catch-all tree is not a complaint: it is the way out when none fits.
-    trees = [t for t in everything if not t.catch_all]
+    lists = complaints(locale)
     query = request.args.get("q", "").strip()[:100]
-    live = live_content()
     results, pages = _found(query, locale) if query else (None, [])
-    context = dict(
-        pages=pages,
-        crisis=bool(query) and is_crisis(query),
-        body_parts=live.lexicon.body_parts if live.lexicon else (),
-        practice=practice,
-        catch_all=next((t for t in everything if t.catch_all), None),
-        common=[t for t in trees if t.common is not None][:COMMON_TILES],
-        trees=trees,
-        query=query,
-        results=results,
-        open_now=is_open(practice.opening_hours, clock.local()),
-    )
-    template = "patient/_results.html" if htmx and htmx.target == "results" else "patient/start.html"
-    if query:
-        return render_template(template, **context)
-    # Without a search the page is the same for every patient of this practice: from pagecache.
-    key = ("start", locale, context["open_now"])
-    return pagecache.render(template, key, lambda _run: context, same=(practice, tuple(everything)))
+    open_now = is_open(practice.opening_hours, clock.local())
+
+    def context(_run: str | None = None) -> dict[str, Any]:
+        return dict(
+            pages=pages,
+            crisis=bool(query) and is_crisis(query),
+            body_parts=lists.body_parts,
+            practice=practice,
+            catch_all=lists.catch_all,
+            common=list(lists.common),
+            trees=list(lists.trees),
+            query=query,
+            results=results,
+            open_now=open_now,
+        )
+
+    fragment = bool(htmx) and htmx.target == "results"
+    template = "patient/_results.html" if fragment else "patient/start.html"
+    if not query:
+        # Without a search the page is the same for every patient of this practice: from pagecache.
+        return pagecache.render(template, ("start", locale, open_now), context, same=(practice, lists))
+    if fragment and results:
+        # The results of a search as you type show only what was found (not the query): the same
+        # fragment for every query that finds the same, so it is cached by what was found.
+        found = (tuple(t.id for t in results), tuple((p.slug, p.language) for p in pages), is_crisis(query))
+        return pagecache.render(template, ("results", locale, found), context, same=(practice, lists, *pages))
+    # Nothing found (the page repeats the query), or the whole page without JavaScript (its search box
+    # holds the query): rendered for this request.
+    return render_template(template, **context())
 
 
 SELF_HELP_RESULTS = 3  # the complaints come first; a few self-help pages below them
@@ -282,7 +332,24 @@ def _progress(result: Walk, answers: dict[str, AnswerValue]) -> Progress:
 
 def _step_url(practice: Practice, tree: Tree, run_id: str, result: Walk) -> str:
     page_id = OUTCOME_PAGE if result.finished else result.step.id
-    return url_for(".page", practice_slug=practice.slug, tree_id=tree.id, run_id=run_id, page_id=page_id)
+    return step_url(practice, tree, run_id, page_id)
+
+
+_SEGMENT_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's converters leave unquoted in a path segment
+_TREE_URLS: dict[tuple[str, str, str], str] = {}
+
+
+def step_url(practice: Practice, tree: Tree, run_id: str, page_id: str) -> str:
+    """``url_for(".page", ...)``: the tree's URL from ``url_for`` (once per tree), with the run and page added
+    as werkzeug adds them (the route is the tree's route plus ``/<run_id>/<page_id>``). Every answer
+    builds this URL; through the router it cost more than the answer's walk."""
+    key = (request.script_root, practice.slug, tree.id)
+    base = _TREE_URLS.get(key)
+    if base is None:
+        if len(_TREE_URLS) > 4096:
+            _TREE_URLS.clear()
+        base = _TREE_URLS[key] = url_for(".begin", practice_slug=practice.slug, tree_id=tree.id)
+    return f"{base}/{quote(run_id, safe=_SEGMENT_SAFE)}/{quote(page_id, safe=_SEGMENT_SAFE)}"
 
 
 def _after_answer(practice: Practice, tree: Tree, run_id: str, result: Walk, answers: dict[str, AnswerValue]):

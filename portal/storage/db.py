@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 from sqlite_utils.utils import dedupe_keys
@@ -41,6 +41,13 @@ class Database(sqlite_utils.Database):
     through sqlite-utils unchanged.
     """
 
+    #: Values ``unchanged_read`` hands out again while the database is unchanged: (stamp, value) by key.
+    read_again: dict[Hashable, tuple[tuple[int, int], Any]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read_again = {}
+
     def query(self, sql: str, params: Sequence | dict[str, Any] | None = None) -> Generator[dict, None, None]:
         if sql.lstrip()[:6].upper() != "SELECT":
             return super().query(sql, params)
@@ -49,6 +56,32 @@ class Database(sqlite_utils.Database):
         cursor = self.conn.execute(sql, params if params is not None else ())
         keys = dedupe_keys(column[0] for column in cursor.description)
         return (dict(zip(keys, row, strict=True)) for row in cursor)
+
+
+T = TypeVar("T")
+_READ_AGAIN = 1024  # values kept per connection by ``unchanged_read``
+
+
+def unchanged_read(db: sqlite_utils.Database, key: Hashable, load: Callable[[], T]) -> T:
+    """``load()``; on a portal connection, the value it gave last time while nothing in the database changed.
+
+    "Nothing changed" is exact, not a time limit: SQLite's ``PRAGMA data_version``
+    changes whenever another connection (another worker, the CLI) commits, and the
+    connection's ``total_changes`` whenever it changes a row itself. One cheap
+    statement instead of a query and decoding its rows: for data that every
+    request reads and that rarely changes (the practice).
+    """
+    if not isinstance(db, Database):
+        return load()
+    stamp = (db.conn.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
+    found = db.read_again.get(key)
+    if found is not None and found[0] == stamp:
+        return found[1]
+    value = load()
+    if len(db.read_again) >= _READ_AGAIN:
+        db.read_again.clear()
+    db.read_again[key] = (stamp, value)  # the stamp from before the read: a change during it reads again
+    return value
 
 
 def open_db(path: str | Path) -> Database:

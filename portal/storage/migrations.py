@@ -461,3 +461,128 @@ def _evaluation_rollups(db: Database) -> None:
     from .stats import fill_all
 
     fill_all(db)
+
+
+@migrations(name="0011_conversation")
+def _conversation(db: Database) -> None:
+    # The patient answers back on the status page (issue 13). Each message says who wrote it; a
+    # patient's message has no staff_id. Purging already empties every message's body.
+    db.execute(
+        "ALTER TABLE request_messages ADD COLUMN author TEXT NOT NULL DEFAULT 'practice' "
+        "CHECK (author IN ('practice', 'patient'))"
+    )
+    # `patient_replied_at`: the patient's message that still waits for the practice (set by the
+    # patient's message, cleared by the practice's next reply or close): the inbox row shows it.
+    # `reopened_at` / `reopen_count`: when and how often a patient's message put an answered or
+    # closed request back in the inbox with a fresh deadline.
+    db.execute("ALTER TABLE requests ADD COLUMN patient_replied_at TEXT")
+    db.execute("ALTER TABLE requests ADD COLUMN reopened_at TEXT")
+    db.execute("ALTER TABLE requests ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations(name="0010_photos")
+def _photos(db: Database) -> None:
+    # Photos with an e-consult (issue 13), re-encoded on arrival (portal/photos.py: pixels only, no
+    # EXIF or GPS). A photo belongs to a request; `message_id` is set when it came with a later
+    # message of the patient (the conversation), NULL when it came with the request itself.
+    # Deleted when the request is purged (secure_delete is on, so the bytes are overwritten).
+    photo_columns = (
+        "filename TEXT NOT NULL, "
+        "content_type TEXT NOT NULL CHECK (content_type IN ('image/jpeg', 'image/png')), "
+        "width INTEGER NOT NULL, height INTEGER NOT NULL, "
+        "data BLOB NOT NULL, created_at TEXT NOT NULL"
+    )
+    db.execute(
+        "CREATE TABLE request_photos (id INTEGER PRIMARY KEY, "
+        "request_id INTEGER NOT NULL REFERENCES requests(id), "
+        f"message_id INTEGER REFERENCES request_messages(id), {photo_columns})"
+    )
+    db.execute("CREATE INDEX request_photos_request ON request_photos (request_id, id)")
+    # Photos added on the form before it is sent (the patient still checks the answers), tied to the
+    # triage and the form's idempotency key; moved to request_photos when sent, removed by
+    # `voordeur sweep` when never sent.
+    db.execute(
+        "CREATE TABLE pending_photos (id INTEGER PRIMARY KEY, "
+        f"run_id TEXT NOT NULL REFERENCES triage_runs(id), draft_key TEXT NOT NULL, {photo_columns})"
+    )
+    db.execute("CREATE INDEX pending_photos_draft ON pending_photos (run_id, draft_key, id)")
+    db.execute("CREATE INDEX pending_photos_created ON pending_photos (created_at)")
+
+
+@migrations(name="0012_content_versions_and_clinical_reviewer", transactional=False)
+def _content_versions(db: Database) -> None:
+    # Not in sqlite-utils' transaction, for the same reason as 0008: the staff role CHECK gains
+    # 'clinical_reviewer' by rebuilding the table, with foreign keys off. Every step is skipped
+    # when already done.
+    import re
+
+    from .db import immediate
+
+    foreign_keys = next(iter(db.execute("PRAGMA foreign_keys").fetchall()))[0]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with immediate(db):
+            (staff_sql,) = db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'staff'"
+            ).fetchone()
+            if "'clinical_reviewer'" not in staff_sql:
+                widened = staff_sql.replace("'practice_manager')", "'practice_manager', 'clinical_reviewer')", 1)
+                assert widened != staff_sql, "the staff role CHECK list was not found"
+                # After 0008's rename SQLite keeps the name quoted: CREATE TABLE "staff".
+                renamed = re.sub(r'^CREATE TABLE "?staff"?', "CREATE TABLE staff_new", widened, count=1)
+                assert renamed != widened, "the staff CREATE TABLE statement was not found"
+                db.execute(renamed)
+                db.execute("INSERT INTO staff_new SELECT * FROM staff")
+                db.execute("DROP TABLE staff")
+                db.execute("ALTER TABLE staff_new RENAME TO staff")
+                problems = db.execute("PRAGMA foreign_key_check").fetchall()
+                assert not problems, f"foreign keys broken by the staff rebuild: {problems}"
+            # Every version of every tree and self-help page (issue 14): drafts, changes waiting for
+            # review, and the published versions patients get, which survive restarts. `key` is the
+            # tree id or the page slug (`language` '' for a tree); `number` is given when a version
+            # is published (1, 2, …). `origin` says where the text came from: 'file' (the shipped
+            # file, by `voordeur migrate` or `content import`), 'editor' (the browser), 'rollback'
+            # (a reviewed return to an older text), 'emergency' (an admin's immediate rollback).
+            db.execute(
+                """
+                CREATE TABLE IF NOT EXISTS content_versions (
+                    id INTEGER PRIMARY KEY,
+                    content_kind TEXT NOT NULL CHECK (content_kind IN ('tree', 'page')),
+                    key TEXT NOT NULL,
+                    language TEXT NOT NULL DEFAULT '' CHECK (language IN ('', 'nl', 'en')),
+                    number INTEGER,
+                    version_status TEXT NOT NULL CHECK (version_status IN ('draft', 'submitted', 'approved',
+                        'rejected', 'published', 'superseded', 'withdrawn')),
+                    origin TEXT NOT NULL CHECK (origin IN ('file', 'editor', 'rollback', 'emergency')),
+                    classification TEXT CHECK (classification IN ('none', 'wording', 'logic')),
+                    changes TEXT NOT NULL DEFAULT '[]',
+                    source TEXT NOT NULL,
+                    based_on INTEGER REFERENCES content_versions(id),
+                    author_id INTEGER REFERENCES staff(id),
+                    reviewer_id INTEGER REFERENCES staff(id),
+                    review_comment TEXT,
+                    release_note TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    submitted_at TEXT,
+                    reviewed_at TEXT,
+                    published_at TEXT,
+                    UNIQUE (content_kind, key, language, number)
+                )
+                """
+            )
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS content_versions_key ON content_versions (content_kind, key, language, id)"
+            )
+            # Workers compare max(id) of the published versions to see that something was published.
+            db.execute("CREATE INDEX IF NOT EXISTS content_versions_status ON content_versions (version_status, id)")
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+
+
+@migrations(name="0014_evaluation_glance_indexes")
+def _evaluation_glance_indexes(db: Database) -> None:
+    # The dashboard's headlines read e-consults per practice and period, and self-help feedback per
+    # period (portal/storage/glance.py): without these, each read scanned the whole table.
+    db.execute("CREATE INDEX IF NOT EXISTS requests_kind_created ON requests (kind, practice, created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS page_feedback_at ON page_feedback (at)")

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
+
+from .audit import NO_ORIGIN, Origin
+from .audit import append as audit
+from .db import immediate, unchanged_read
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,22 @@ def _row(practice: Practice) -> dict[str, Any]:
     return row
 
 
+_DECODED: dict[tuple[Any, ...], Practice] = {}  # a row as read → its Practice (rows hold only str, int, None)
+
+
 def _practice(row: dict[str, Any]) -> Practice:
+    """The Practice of a row; a row read before gives the Practice made then (every patient request
+    reads one: decoding it again cost more than the query). Nobody changes a Practice in place."""
+    key = tuple(row.items())
+    found = _DECODED.get(key)
+    if found is None:
+        if len(_DECODED) >= 1024:
+            _DECODED.clear()
+        found = _DECODED[key] = _decode(row)
+    return found
+
+
+def _decode(row: dict[str, Any]) -> Practice:
     row = dict(row)
     row["opening_hours"] = json.loads(row["opening_hours"])
     row["other_municipalities"] = tuple(json.loads(row["other_municipalities"]))
@@ -51,7 +71,48 @@ def save_practice(db: Database, practice: Practice) -> None:
     db.table("practices").upsert(_row(practice), pk="slug")
 
 
+def changed_fields(before: Practice, after: Practice) -> tuple[str, ...]:
+    """The names of the settings that differ, in the model's order: what the audit row records."""
+    old, new = asdict(before), asdict(after)
+    return tuple(name for name in old if old[name] != new[name])
+
+
+def update_practice(
+    db: Database, before: Practice, after: Practice, *, staff_id: int, now: datetime, origin: Origin | None = None
+) -> tuple[str, ...]:
+    """Save a practice changed in the browser, with an audit row naming the changed fields (never their values).
+
+    The row is written with the same columns as ``save_practice``, but in one
+    transaction with the audit row: a change is never saved without its record.
+    Patient pages read the practice again once the database changed, so it shows at once.
+    """
+    changed = changed_fields(before, after)
+    if not changed:
+        return changed
+    row = _row(after)
+    with immediate(db):
+        db.execute(
+            f"INSERT OR REPLACE INTO practices ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+        audit(
+            db,
+            action="practice:settings",
+            staff_id=staff_id,
+            practice=after.slug,
+            now=now,
+            detail=json.dumps(list(changed), separators=(",", ":")),
+            **(origin or NO_ORIGIN),
+        )
+    return changed
+
+
 def get_practice(db: Database, slug: str) -> Practice | None:
+    """The practice (every patient request reads it): read again only after the database changed."""
+    return unchanged_read(db, ("practice", slug), lambda: _read_practice(db, slug))
+
+
+def _read_practice(db: Database, slug: str) -> Practice | None:
     rows = list(db.query("SELECT * FROM practices WHERE slug = ?", [slug]))
     return _practice(rows[0]) if rows else None
 

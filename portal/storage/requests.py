@@ -70,6 +70,11 @@ class PracticeRequest:
     due_at: str
     closed_at: str | None
     purged_at: str | None
+    #: The patient's latest message while it waits for the practice (cleared by a reply or a close).
+    patient_replied_at: str | None = None
+    #: When and how often a patient's message put an answered or closed request back in the inbox.
+    reopened_at: str | None = None
+    reopen_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class Message:
     body: str | None
     created_at: str
     page: str | None = None  # a self-help page linked under the reply (from a reply template)
+    author: str = "practice"  # or "patient": who wrote it (vocabulary.MessageAuthor)
 
 
 def _request(row: dict[str, Any]) -> PracticeRequest:
@@ -378,8 +384,8 @@ def reply(
         )
         if mail is not None and request.email:
             _enqueue(db, mail, request.id, f"new_message:{cursor.lastrowid}", now)
-        db.execute(
-            "UPDATE requests SET status = ? WHERE id = ? AND status != ?",
+        db.execute(  # the practice answered: the patient's message no longer waits
+            "UPDATE requests SET status = ?, patient_replied_at = NULL WHERE id = ? AND status != ?",
             [RequestStatus.ANSWERED, request.id, RequestStatus.CLOSED],
         )
         audit(
@@ -441,7 +447,8 @@ def _close(
 ) -> None:
     """The close itself, inside the caller's transaction."""
     db.execute(
-        "UPDATE requests SET status = ?, closed_at = ? WHERE id = ?", [RequestStatus.CLOSED, _iso(now), request.id]
+        "UPDATE requests SET status = ?, closed_at = ?, patient_replied_at = NULL WHERE id = ?",
+        [RequestStatus.CLOSED, _iso(now), request.id],
     )
     db.execute(
         "UPDATE triage_runs SET final_route = ?, final_urgency = ?, disposition_at = ? WHERE id = ?",
@@ -475,6 +482,8 @@ def purge_closed(db: Database, closed_before: datetime, now: datetime) -> int:
                 [_iso(now), request_id],
             )
             db.execute("UPDATE request_messages SET body = NULL WHERE request_id = ?", [request_id])
+            # Photos go entirely (secure_delete overwrites their bytes; the checkpoint below the WAL's copy).
+            db.execute("DELETE FROM request_photos WHERE request_id = ?", [request_id])
             audit(db, action="purge", request_id=request_id, now=now)
     if ids:
         checkpoint(db)  # the purged text must not live on in the write-ahead log

@@ -8,6 +8,7 @@ kept and analysed without a retention period.
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 from dataclasses import dataclass
@@ -185,26 +186,20 @@ def mark_cap_redirected(db: Database, run_id: str) -> None:
 
 
 def insert_many(db: Database, columns: tuple[str, ...], rows, chunk: int = 20_000, progress=None) -> int:
-    """Bulk insert synthetic routing records in one transaction (``voordeur demo --sessions``)."""
+    """Bulk insert synthetic routing records (``voordeur demo --sessions``), one transaction per
+    ``chunk`` rows: ten million rows in one transaction would first write a WAL file the size of
+    the whole database and then copy it all again at the checkpoint."""
     marks = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO triage_runs ({', '.join(columns)}) VALUES ({marks})"
     total = 0
-    batch: list[tuple] = []
     db.conn.execute("PRAGMA cache_size = -1048576")  # 1 GiB for this connection: random ids, big load
-    with immediate(db, durable=False):
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= chunk:
-                db.conn.executemany(sql, batch)
-                total += len(batch)
-                if progress:
-                    progress(len(batch))
-                batch = []
-        if batch:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, chunk)):
+        with immediate(db, durable=False):
             db.conn.executemany(sql, batch)
-            total += len(batch)
-            if progress:
-                progress(len(batch))
+        total += len(batch)
+        if progress:
+            progress(len(batch))
     return total
 
 

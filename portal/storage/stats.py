@@ -1,24 +1,28 @@
 """Rollups of the routing log at the grain each evaluation view needs, and the queries over them.
 
 The raw log can hold millions of rows; the dashboard reads only these small tables.
-Each table (``_ROLLUPS``) holds the counts of one view's dimensions three times: per
-day, per week (keyed by its Monday) and per month (keyed by its 1st). A query for any
-period reads whole months, then whole weeks, then the remaining days (``spans``), so a
-year costs about twelve months' rows instead of 365 days'. Days are UTC dates.
+Each table (``_ROLLUPS``) holds the counts of one view's dimensions per day, week (keyed by
+its Monday), month, quarter and year (keyed by their first day). Counts can be subtracted,
+so a period is read as the fewest buckets that make it up exactly, some taken off
+(``signed_spans``): a year to today is five buckets, not 365 days. Days are UTC dates.
 
 Refreshing is incremental: triggers on ``triage_runs`` (migration 0009) mark the day of
-every record that changes in ``stats_dirty``; ``refresh`` recomputes those days from the
-log and their weeks and months from the day rows, then clears the marks. ``rebuild``
-recomputes everything. Runs played in a validation round are no patients: every rollup,
-and so every evaluation figure, export and yearly report, leaves them out.
+every record that changes in ``stats_dirty``; ``refresh`` reads each marked day from the
+log without the write lock and then writes only what differs, day by day, in short
+transactions. ``rebuild`` recomputes everything; ``bulk_load`` rolls up a large synthetic
+load day by day as it goes. Runs played in a validation round are no patients: every
+rollup, and so every evaluation figure, export and yearly report, leaves them out.
 """
 
 from __future__ import annotations
 
+import itertools
+import secrets
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -43,13 +47,17 @@ class Rollup:
     select: str  # the dimensions' expressions, in order
     where: str  # which runs count, besides the day range and ``_REAL``
 
-    def from_log(self) -> str:
+    def day_rows(self) -> str:
+        """SELECT day, practice, *dimensions, n of the runs started :start to :end (exclusive)."""
         return (
-            f"INSERT INTO {self.table} (grain, day, practice, {', '.join(self.dimensions)}, n) "
-            f"SELECT 'day', substr(started_at, 1, 10), practice, {self.select}, count(*) FROM triage_runs "
+            f"SELECT substr(started_at, 1, 10), practice, {self.select}, count(*) FROM triage_runs "
             f"WHERE {_DAY_RANGE} AND {_REAL} AND {self.where} "
-            f"GROUP BY 2, 3, {', '.join(str(i) for i in range(4, 4 + len(self.dimensions)))}"
+            f"GROUP BY 1, 2, {', '.join(str(i) for i in range(3, 3 + len(self.dimensions)))}"
         )
+
+    def from_log(self) -> str:
+        columns = ", ".join(self.dimensions)
+        return f"INSERT INTO {self.table} (grain, day, practice, {columns}, n) SELECT 'day', * FROM ({self.day_rows()})"
 
     def from_finer(self, grain: str) -> str:
         """Rows of ``grain`` whose finer rows (``_COARSER``) are keyed :start to :end, summed from them."""
@@ -117,33 +125,124 @@ def rebuild(db: Database) -> None:
         _mark(db)
 
 
-#: Beyond this many changed days (after a migration or a bulk load), recomputing every coarser
-#: row from the day rows is cheaper than adding each change to them.
-REBUILD_DAYS = 62
+#: How many marked days a refresh takes on at a time (oldest first).
+BATCH_DAYS = 7
+#: A day taken on by a refresh that has not finished it after this long (a process killed in the
+#: middle) is marked again, for the next refresh.
+STALE_CLAIM = timedelta(minutes=10)
+_CLAIM = "refreshing:"
 
 
-def refresh(db: Database) -> list[str]:
+def refresh(db: Database, *, batch_days: int = BATCH_DAYS) -> list[str]:
     """Recompute the days whose routing records changed since the last refresh; return those days.
 
     A run counts on the day it started: one that finishes, is abandoned by the sweep or gets an
     assistant's decision days later marks that earlier day, and only that day is recomputed.
-    Its weeks, months, quarters and year then get only the difference between the day's new and
-    old rows, so a refresh writes only the rows that changed instead of recomputing a month and
-    a year (~0.8 s of CPU at a million runs) while it holds the write lock.
+
+    The write lock is what a patient's answer waits for, so a refresh holds it only briefly
+    (``_claim``, ``_apply``): for each day it reads the new day rows from the routing log
+    *without* the write lock (WAL readers block no one), then takes the lock only to write the
+    rows that differ from the stored ones and add those differences to the day's week, month,
+    quarter and year. A day that did not really change writes nothing; a year of marked days
+    (after a purge or an import) is hundreds of transactions of a few milliseconds each, never
+    one long one. A run changed while its day is being read marks the day again, and the claim
+    token makes a slower refresh running at the same time give way to the newer one.
     """
+    _reclaim_stale(db)
+    done: list[str] = []
+    while claimed := _claim(db, batch_days):
+        for day, token in claimed:
+            if _is_date(day):
+                stored = {table: _day_rows(db, table, *[date.fromisoformat(day)] * 2) for table in _TABLES}
+                _apply(db, day, token, _read_day(db, day), stored)
+            else:
+                _release(db, day, token)  # not a day: nothing to recompute
+            done.append(day)
+    return sorted(done)
+
+
+def _claim(db: Database, batch_days: int) -> list[tuple[str, str]]:
+    """Take the oldest marked days off the list, each with a token (in ``stats_state``) that
+    says this refresh is working on it; return (day, token) pairs."""
     with immediate(db, durable=False):
-        days = sorted(row["day"] for row in db.query("SELECT day FROM stats_dirty"))
-        if not days:
-            return []
-        valid = [date.fromisoformat(day) for day in days if _is_date(day)]
-        if len(valid) > REBUILD_DAYS:
-            fill_all(db)
-        else:
-            for first, last in _runs(valid):
-                _recompute_days(db, first, last)
-        db.execute("DELETE FROM stats_dirty")
+        days = [row[0] for row in db.execute("SELECT day FROM stats_dirty ORDER BY day LIMIT ?", [batch_days])]
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        claimed = [(day, f"{now} {secrets.token_hex(8)}") for day in days]
+        for day, token in claimed:
+            db.execute("DELETE FROM stats_dirty WHERE day = ?", [day])
+            db.execute(
+                "INSERT INTO stats_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [_CLAIM + day, token],
+            )
+    return claimed
+
+
+def _reclaim_stale(db: Database) -> None:
+    """Mark again the days a killed refresh had taken on and never finished."""
+    cutoff = (datetime.now(UTC) - STALE_CLAIM).isoformat(timespec="seconds")
+    with immediate(db, durable=False):
+        for (key,) in db.execute(
+            "SELECT key FROM stats_state WHERE key LIKE ? AND value < ?", [_CLAIM + "%", cutoff]
+        ).fetchall():
+            db.execute("INSERT OR IGNORE INTO stats_dirty (day) VALUES (?)", [key.removeprefix(_CLAIM)])
+            db.execute("DELETE FROM stats_state WHERE key = ?", [key])
+
+
+def _read_day(db: Database, day: str) -> dict[str, Counter[tuple]]:
+    """The day rows of ``day`` as the routing log says now, per table; read without the write
+    lock (each statement sees one committed state of the log)."""
+    end = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    rows: dict[str, Counter[tuple]] = {table: Counter() for table in _TABLES}
+    for rollup in _ROLLUPS:
+        for *key, n in db.execute(rollup.day_rows(), {"start": day, "end": end}).fetchall():
+            rows[rollup.table][tuple(key)] += n
+    return rows
+
+
+def _apply(
+    db: Database, day: str, token: str, new: dict[str, Counter[tuple]], stored: dict[str, Counter[tuple]]
+) -> None:
+    """In one short write transaction: the day rows that differ between ``stored`` (read after
+    the claim) and ``new`` written, and the differences added to the coarser rows.
+
+    Both were read without the lock. While this refresh holds the day's claim no other refresh
+    writes its day rows (a later claim replaces the token, and the earlier holder then skips;
+    a rebuild removes every claim), so ``stored`` is still what is stored; a refresh whose
+    claim was taken over writes nothing — the newer one read the log later, and its rows win.
+    A day that did not change costs the lock a token check."""
+    with immediate(db, durable=False):
+        claim = db.execute("SELECT value FROM stats_state WHERE key = ?", [_CLAIM + day]).fetchone()
+        if claim is None or claim[0] != token:
+            return
+        for table in _TABLES:
+            change = Counter(new[table])
+            change.subtract(stored[table])
+            change = Counter({key: n for key, n in change.items() if n})
+            if change:
+                _write_day_rows(db, table, new[table], change)
+                _add_to_coarser(db, table, dict(change))
+        db.execute("DELETE FROM stats_state WHERE key = ?", [_CLAIM + day])
         _mark(db)
-    return days
+
+
+def _release(db: Database, day: str, token: str) -> None:
+    with immediate(db, durable=False):
+        db.execute("DELETE FROM stats_state WHERE key = ? AND value = ?", [_CLAIM + day, token])
+
+
+def _write_day_rows(db: Database, table: str, new: Counter[tuple], change: Counter[tuple]) -> None:
+    """Set the day rows whose count changed to their new count (a row of 0 is removed)."""
+    dimensions = ("day", "practice", *_BY_TABLE[table].dimensions)
+    match = " AND ".join(f"{column} IS ?" for column in dimensions)  # IS: a dimension may be NULL
+    marks = ", ".join("?" for _ in dimensions)
+    for key in change:
+        db.execute(f"DELETE FROM {table} WHERE grain = 'day' AND {match}", list(key))
+        if new[key]:
+            db.execute(
+                f"INSERT INTO {table} (grain, {', '.join(dimensions)}, n) VALUES ('day', {marks}, ?)",
+                [*key, new[key]],
+            )
 
 
 def fill_all(db: Database) -> None:
@@ -152,10 +251,67 @@ def fill_all(db: Database) -> None:
         db.execute(f"DELETE FROM {table}")
     for rollup in _ROLLUPS:
         db.execute(rollup.from_log(), {"start": "0000", "end": "9999"})
+    _fill_coarser(db)
+    db.execute("DELETE FROM stats_dirty")
+    db.execute("DELETE FROM stats_state WHERE key LIKE ?", [_CLAIM + "%"])  # a running refresh gives way
+
+
+def _fill_coarser(db: Database) -> None:
+    """Every week, month, quarter and year row again from the day rows (inside a transaction)."""
+    for table in _TABLES:
+        db.execute(f"DELETE FROM {table} WHERE grain != 'day'")
     for grain in _COARSER:
         for table in _TABLES:
             db.execute(_BY_TABLE[table].from_finer(grain), {"start": "0000", "end": "9999"})
-    db.execute("DELETE FROM stats_dirty")
+
+
+def bulk_load(
+    db: Database, columns: tuple[str, ...], rows: Iterable[tuple], *, chunk: int = 20_000, progress=None
+) -> int:
+    """Insert routing records that come in the order they started, with their rollups
+    (``voordeur demo --sessions``); return how many.
+
+    Rolling up ten million records afterwards sorts the whole log six times (most of an hour
+    here). Instead, each day's rows are rolled up right after the chunk that completes it is
+    inserted, while those rows are still in memory, and the coarser rows are summed from the
+    day rows once at the end. The result equals ``rebuild`` (tested).
+    """
+    from .routing import insert_many
+
+    started = columns.index("started_at")
+    total, iterator = 0, iter(rows)
+    loaded: list[str] = []  # the first and the last day loaded so far
+    open_day = ""  # the first day whose rows may still continue in the next chunk
+    while batch := list(itertools.islice(iterator, chunk)):
+        first, last = batch[0][started][:10], batch[-1][started][:10]
+        if first < open_day or any(a[started] > b[started] for a, b in itertools.pairwise(batch)):
+            raise ValueError("bulk_load needs the rows in the order they started")
+        total += insert_many(db, columns, batch, chunk=chunk, progress=progress)
+        loaded = [loaded[0] if loaded else first, last]
+        open_day = open_day or first
+        if last > open_day:  # every day before the last one of this chunk is complete
+            _fill_days(db, open_day, (date.fromisoformat(last) - timedelta(days=1)).isoformat())
+            open_day = last
+    if not loaded:
+        return 0
+    _fill_days(db, open_day, loaded[1])
+    with immediate(db, durable=False):
+        _fill_coarser(db)
+        db.execute("DELETE FROM stats_dirty WHERE day >= ? AND day <= ?", loaded)
+        _mark(db)
+    return total
+
+
+def _fill_days(db: Database, first: str, last: str) -> None:
+    """The day rows of first..last (YYYY-MM-DD) again from the log, in one transaction."""
+    with immediate(db, durable=False):
+        # A refresh working on one of these days gives way (its rows would be older).
+        db.execute("DELETE FROM stats_state WHERE key >= ? AND key <= ?", [_CLAIM + first, _CLAIM + last])
+        for table in _TABLES:
+            db.execute(f"DELETE FROM {table} WHERE grain = 'day' AND day >= ? AND day <= ?", [first, last])
+        end = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+        for rollup in _ROLLUPS:
+            db.execute(rollup.from_log(), {"start": first, "end": end})
 
 
 def _is_date(text: str) -> bool:
@@ -164,32 +320,6 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
-    """Consecutive days as (first, last) ranges."""
-    ranges: list[tuple[date, date]] = []
-    for day in sorted(days):
-        if ranges and day - ranges[-1][1] == timedelta(days=1):
-            ranges[-1] = (ranges[-1][0], day)
-        else:
-            ranges.append((day, day))
-    return ranges
-
-
-def _recompute_days(db: Database, first: date, last: date) -> None:
-    """Day rows from the log for first..last; every coarser row that holds those days gets the
-    difference between the new day rows and the old ones."""
-    log_range = {"start": first.isoformat(), "end": (last + timedelta(days=1)).isoformat()}
-    before = {table: _day_rows(db, table, first, last) for table in _TABLES}
-    for table in _TABLES:
-        db.execute(f"DELETE FROM {table} WHERE grain = 'day' AND day >= ? AND day <= ?", [first, last])
-    for rollup in _ROLLUPS:
-        db.execute(rollup.from_log(), log_range)
-    for table in _TABLES:
-        change = _day_rows(db, table, first, last)
-        change.subtract(before[table])
-        _add_to_coarser(db, table, {key: n for key, n in change.items() if n})
 
 
 def _day_rows(db: Database, table: str, first: date, last: date) -> Counter[tuple]:
@@ -341,6 +471,129 @@ def _source(table: str, practices: Sequence[str], start: date, end: date, *, mon
     return f"({' UNION ALL '.join(scan for _ in ranges)})", params
 
 
+#: What reading one bucket's rows costs, relative to a day's: the rows per bucket grow far less
+#: than the days in it (at a million runs, a quarter holds 1.5 to 2.5 times a day's rows).
+_COST = {"day": 1.0, "week": 1.4, "month": 1.6, "quarter": 1.8, "year": 2.0}
+_GRAINS = ("year", "quarter", "month", "week", "day")
+
+
+@dataclass(frozen=True)
+class SignedSpan:
+    """Rows of one grain keyed ``first`` to ``last``, added (sign 1) or taken off (sign -1)
+    (or twice, where two edges' covers share a bucket)."""
+
+    sign: int
+    grain: str
+    first: date
+    last: date
+
+
+def signed_spans(start: date, end: date) -> list[SignedSpan]:
+    """Buckets that add up to exactly start..end, fewest rows first, some of them taken off.
+
+    Counts can be subtracted: 2 December to 31 December is December minus 1 December (two
+    buckets) rather than six days, three weeks and three more days (twelve). A year to today
+    is then five buckets (for example December last year minus its 1st, this year minus
+    December, plus today) instead of eighteen, and the edge days that hold most of the rows
+    are gone. Every day of the period is counted once, every other day not at all
+    (``tests/app/evaluation/test_rollups.py`` checks this for many periods).
+    """
+    net: Counter[tuple[str, date]] = Counter()
+    for sign, grain, first, last in _cover(start, end, 0)[1]:
+        while first <= last:
+            net[(grain, first)] += sign  # two covers of neighbouring edges may share a bucket
+            first = _bucket_end(grain, first) + timedelta(days=1)
+    merged: list[SignedSpan] = []
+    for (grain, first), sign in sorted(net.items(), key=lambda item: (_GRAINS.index(item[0][0]), item[0][1])):
+        if not sign:
+            continue
+        previous = merged[-1] if merged else None
+        if (
+            previous
+            and (previous.sign, previous.grain) == (sign, grain)
+            and _bucket_end(grain, previous.last) + timedelta(days=1) == first
+        ):
+            merged[-1] = SignedSpan(sign, grain, previous.first, first)
+        else:
+            merged.append(SignedSpan(sign, grain, first, first))
+    return merged
+
+
+#: (sign, grain, first bucket, last bucket)
+Piece = tuple[int, str, date, date]
+
+
+@lru_cache(maxsize=65536)
+def _cover(start: date, end: date, level: int) -> tuple[float, tuple[Piece, ...]]:
+    """(cost, signed buckets) for exactly start..end with the grains from ``_GRAINS[level]`` down.
+
+    For the grain at ``level``, each edge of the period is either built up from finer buckets or
+    read as its whole bucket minus the part outside the period; buckets wholly inside are read
+    whole. The cheaper of that and not using this grain at all wins.
+    """
+    if start > end:
+        return 0.0, ()
+    grain = _GRAINS[level]
+    if grain == "day":
+        return ((end - start).days + 1) * _COST["day"], ((1, "day", start, end),)
+    best = _cover(start, end, level + 1)
+    first, last = _bucket(grain, start), _bucket(grain, end)
+    if first == last:
+        options = [_outer(grain, first, start, end, level)]
+    else:
+        middle_first = _bucket_end(grain, first) + timedelta(days=1)
+        middle_last = last - timedelta(days=1)
+        middle: tuple[Piece, ...] = ()
+        count = 0
+        if middle_first <= middle_last:
+            middle = ((1, grain, middle_first, _bucket(grain, middle_last)),)
+            day = middle_first
+            while day <= middle_last:
+                count += 1
+                day = _bucket_end(grain, day) + timedelta(days=1)
+        left = min(
+            _outer(grain, first, start, _bucket_end(grain, first), level),
+            _inner(start, _bucket_end(grain, first), level),
+            key=_cost,
+        )
+        right = min(_outer(grain, last, last, end, level), _inner(last, end, level), key=_cost)
+        cost = left[0] + right[0] + count * _COST[grain]
+        options = [(cost, left[1] + middle + right[1])]
+    return min([best, *options], key=_cost)
+
+
+def _cost(option: tuple[float, tuple[Piece, ...]]) -> float:
+    return option[0]
+
+
+def _inner(start: date, end: date, level: int) -> tuple[float, tuple[Piece, ...]]:
+    """start..end built up from finer grains only."""
+    return _cover(start, end, level + 1)
+
+
+def _outer(grain: str, first: date, start: date, end: date, level: int) -> tuple[float, tuple[Piece, ...]]:
+    """start..end (inside the ``grain`` bucket from ``first``) as that whole bucket minus the days
+    of the bucket before start and after end, those built from finer grains."""
+    before = _cover(first, start - timedelta(days=1), level + 1)
+    after = _cover(end + timedelta(days=1), _bucket_end(grain, first), level + 1)
+    negated = tuple((-sign, g, a, b) for sign, g, a, b in before[1] + after[1])
+    return _COST[grain] + before[0] + after[0], ((1, grain, first, first), *negated)
+
+
+def _signed_source(table: str, practices: Sequence[str], start: date, end: date) -> tuple[str, list]:
+    """Like ``_source``, with a column ``sign`` to multiply ``n`` by: the rows of ``signed_spans``."""
+    ranges = signed_spans(start, end) or [SignedSpan(1, "day", start, start - timedelta(days=1))]
+    marks = ", ".join("?" for _ in practices)
+    scans, params = [], []
+    for span in ranges:
+        scans.append(
+            f"SELECT *, {span.sign} AS sign FROM {table} WHERE grain = ? AND day >= ? AND day <= ? "
+            f"AND practice IN ({marks})"
+        )
+        params += [span.grain, span.first.isoformat(), span.last.isoformat(), *practices]
+    return f"({' UNION ALL '.join(scans)})", params
+
+
 def _sum(
     db: Database,
     table: str,
@@ -354,14 +607,35 @@ def _sum(
     order: str = "",
     months: bool = True,
 ) -> list[dict]:
-    """``sum(n)`` of ``table``'s rollup rows for start..end, grouped by ``columns``."""
-    rows, params = _source(table, practices, start, end, months=months)
+    """``sum(n)`` of ``table``'s rollup rows for start..end, grouped by ``columns``.
+
+    With ``months`` (the default) the rows of ``signed_spans`` are read, some of them taken off;
+    a combination whose count comes to nothing is left out, as it would be had it never been
+    counted (no rollup row holds a count of 0)."""
+    if not months:
+        rows, params = _source(table, practices, start, end, months=False)
+        return list(
+            db.query(
+                f"SELECT {columns}, sum(n) AS n FROM {rows} WHERE {where} GROUP BY {columns} {order}",
+                [*params, *extra],
+            )
+        )
+    rows, params = _signed_source(table, practices, start, end)
     return list(
         db.query(
-            f"SELECT {columns}, sum(n) AS n FROM {rows} WHERE {where} GROUP BY {columns} {order}",
+            f"SELECT {columns}, sum(n * sign) AS n FROM {rows} WHERE {where} GROUP BY {columns} "
+            f"HAVING sum(n * sign) != 0 {order}",
             [*params, *extra],
         )
     )
+
+
+def log_span(db: Database) -> tuple[date, date] | None:
+    """The first and last day the rollups hold a triage on (None when there is none)."""
+    row = db.execute("SELECT min(day), max(day) FROM stats_flow WHERE grain = 'day'").fetchone()
+    if row is None or row[0] is None:
+        return None
+    return date.fromisoformat(row[0]), date.fromisoformat(row[1])
 
 
 def route_counts(db: Database, practices: Sequence[str], start: date, end: date) -> dict[str, int]:

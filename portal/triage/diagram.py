@@ -93,20 +93,20 @@ def svg(tree: Tree, locale: str = "nl") -> str:
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#4a4f54"/></marker></defs>',
     ]
-    parts += _edges(nodes, position)
+    parts += _edges(nodes, position, locale)
     for node_id, (x, y) in position.items():
         parts.append(_box(nodes[node_id], node_id, x, y, locale))
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def _edges(nodes: dict[str, Question | Outcome], position: dict[str, tuple[int, int]]) -> list[str]:
+def _edges(nodes: dict[str, Question | Outcome], position: dict[str, tuple[int, int]], locale: str) -> list[str]:
     parts = []
     for node_id, (x, y) in position.items():
         for edge in edges(nodes[node_id]):
             if edge.target not in position:
                 continue
-            label, red = _edge_label(edge), bool(edge.answer and edge.answer.red_flag)
+            label, red = _edge_label(edge, locale), bool(edge.answer and edge.answer.red_flag)
             tx, ty = position[edge.target]
             x1, y1 = x + BOX_WIDTH, y + BOX_HEIGHT // 2
             x2, y2 = tx, ty + BOX_HEIGHT // 2
@@ -123,20 +123,35 @@ def _edges(nodes: dict[str, Question | Outcome], position: dict[str, tuple[int, 
 
 #: What an arrow says when it is not an answer: the diagram is for Dutch-speaking clinicians.
 VIA_LABELS = {Via.SKIP: "(overgeslagen)", Via.RAISE: "risico ↑"}
+#: A box's first line, in the editor's words rather than the file's codes (issue 14).
+QUESTION_WORD = {"nl": "Vraag", "en": "Question"}
+ROUTE_WORDS = {
+    "nl": {"emergency": "112", "urgent": "spoed", "appointment": "afspraak", "econsult": "e-consult",
+           "self_care": "zelfzorg", "social_domain": "sociaal domein"},
+    "en": {"emergency": "112", "urgent": "urgent", "appointment": "appointment", "econsult": "e-consult",
+           "self_care": "self-care", "social_domain": "social domain"},
+}  # fmt: skip
+#: An answer's words on an arrow are cut off here, so arrows stay readable.
+EDGE_LABEL_WIDTH = 24
 
 
-def _edge_label(edge: Edge) -> str:
-    return edge.answer.value if edge.answer is not None else VIA_LABELS[edge.via]
+def _edge_label(edge: Edge, locale: str = "nl") -> str:
+    """The answer as the patient reads it (shortened), not its code."""
+    if edge.answer is None:
+        return VIA_LABELS[edge.via]
+    words = edge.answer.label.get(locale) or edge.answer.value
+    return words if len(words) <= EDGE_LABEL_WIDTH else words[: EDGE_LABEL_WIDTH - 1].rstrip() + "…"
 
 
 def _box(node: Question | Outcome, node_id: str, x: int, y: int, locale: str) -> str:
     if isinstance(node, Outcome):
         fill, colour = URGENCY_COLOURS[node.urgency.value], "#ffffff"
-        heading = f"{node.urgency.value} · {node.route.value}"
+        route = ROUTE_WORDS.get(locale, ROUTE_WORDS["nl"]).get(node.route.value, node.route.value)
+        heading = f"{node.urgency.value} · {route}"
         text = node.title.get(locale)
     else:
         fill, colour = "#ffffff", "#0b0c0c"
-        heading = node_id + ("  ⚑" if node.has_red_flag else "")
+        heading = QUESTION_WORD.get(locale, QUESTION_WORD["nl"]) + ("  ⚑" if node.has_red_flag else "")
         text = node.text.get(locale)
     lines = [_text(x + 8, y + 17, heading, colour, size=12, bold=True)]
     lines += [_text(x + 8, y + 33 + i * 14, line, colour) for i, line in enumerate(_wrap(text))]

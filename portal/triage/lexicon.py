@@ -13,9 +13,11 @@ broken version is refused and search keeps the last good one. Plain Python.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +119,16 @@ class Lexicon:
     tree_lines: Mapping[str, int]
 
     def for_tree(self, tree_id: str, language: str) -> tuple[str, ...]:
-        return tuple(t.text for t in self.terms if t.tree_id == tree_id and t.language == language)
+        return self._by_tree.get((tree_id, language), ())
+
+    @cached_property
+    def _by_tree(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """The terms by tree and language, in file order: the search index asks for every
+        tree's, and looking through every term each time was most of building the index."""
+        found: dict[tuple[str, str], list[str]] = {}
+        for term in self.terms:
+            found.setdefault((term.tree_id, term.language), []).append(term.text)
+        return {key: tuple(texts) for key, texts in found.items()}
 
     def body_part(self, slug: str) -> BodyPart | None:
         return next((part for part in self.body_parts if part.slug == slug), None)
@@ -162,9 +173,28 @@ def load_lexicon(path: Path, _today: date, _context: object = None) -> Loaded[Le
     data, problems = read_yaml(path, _VALIDATOR)
     if data is None:
         return Loaded(None, tuple(problems))
-    lexicon = build_lexicon(path, data)
-    own = [*_empty_entries(lexicon, data["terms"]), *_duplicates(lexicon)]
-    return Loaded(None if any(p.is_error for p in own) else lexicon, tuple(own))
+    built = _BUILT.get(id(data))
+    if built is None or built[0] is not data:
+        lexicon = build_lexicon(path, data)
+        found = (*_empty_entries(lexicon, data["terms"]), *_duplicates(lexicon))
+        built = (data, lexicon, found)
+        with _BUILT_LOCK:
+            _BUILT[id(data)] = built
+            while len(_BUILT) > _BUILT_KEPT:
+                del _BUILT[next(iter(_BUILT))]
+    _data, lexicon, own = built
+    if lexicon.path != path:  # the same text in another directory (another app, the linter)
+        lexicon = replace(lexicon, path=path)
+        own = tuple(replace(p, path=path) for p in own)
+    return Loaded(None if any(p.is_error for p in own) else lexicon, own)
+
+
+#: What each lexicon text gave, by the parsed data (one read-only object per text, from the
+#: parse cache; held here, so its ``id`` is not reused while the entry lives). Every app a
+#: test builds loads the same lexicon, and its duplicate check normalises every term.
+_BUILT: dict[int, tuple[Any, Lexicon, tuple[Problem, ...]]] = {}
+_BUILT_KEPT = 16
+_BUILT_LOCK = threading.Lock()
 
 
 def _empty_entries(lexicon: Lexicon, entries: Any) -> Iterable[Problem]:

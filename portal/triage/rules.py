@@ -9,9 +9,13 @@ the live-content mechanism that pages and social maps use too
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from ..content.live import Findings, Kind, LiveFiles, Loaded, Snapshot
 from .checks import check_prelude, check_tree
@@ -34,8 +38,16 @@ def load_prelude(path: Path, today: date) -> tuple[Prelude | None, list[Problem]
         return None, problems
     if data["kind"] != "prelude":
         return None, [Problem(path, data.key_lines.get("kind", 1), "this file must have kind: prelude")]
-    prelude = build_prelude(path, data)
-    problems = check_prelude(prelude, today)
+    key = ("prelude", id(data), today)
+    entry = _BUILT.get(key, (data,))
+    if entry is None:
+        prelude = build_prelude(path, data)
+        problems = check_prelude(prelude, today)
+        entry = _BUILT.put(key, _Built((data,), prelude, tuple(problems), (path,)))
+    prelude = entry.on(path)
+    if prelude is not None:
+        _BUILT.made(prelude, data)
+    problems = entry.problems_at(path)
     return (None if errors(problems) else prelude), problems
 
 
@@ -46,9 +58,130 @@ def load_tree(path: Path, prelude: Prelude, today: date) -> tuple[Tree | None, l
         return None, problems
     if data["kind"] != "tree":
         return None, [Problem(path, data.key_lines.get("kind", 1), "this file must have kind: tree")]
-    tree = build_tree(path, data, prelude)
-    problems = check_tree(tree, today)
-    return (None if errors(problems) else tree), problems
+    prelude_data = _BUILT.source_of(prelude)
+    if prelude_data is None:  # a prelude this module did not build: nothing to share
+        tree = build_tree(path, data, prelude)
+        problems = check_tree(tree, today)
+        return (None if errors(problems) else tree), problems
+    key = ("tree", id(data), id(prelude_data), today)
+    entry = _BUILT.get(key, (data, prelude_data))
+    if entry is None:
+        tree = build_tree(path, data, prelude)
+        problems = check_tree(tree, today)
+        entry = _BUILT.put(key, _Built((data, prelude_data), tree, tuple(problems), (path, prelude.path)))
+    problems = entry.problems_at(path, prelude.path)
+    return (None if errors(problems) else entry.on(path, prelude)), problems
+
+
+# --- building and checking each text once per process -----------------------------------
+#
+# Building a tree and running its checks (every case walked through the engine) is most
+# of the cost of loading content: ~5 ms a tree, 0.3 s for the demo trees. Every app a
+# test builds, every worker, the linter and the portal load the same texts, and a
+# restored or published version of a file often has a text that was loaded before. So
+# what a text gives is remembered here, keyed on the text itself: the parsed data, which
+# the parse cache (``portal.content.files``) hands out as one read-only object per text,
+# held by the entry so that its ``id`` cannot be reused while the entry lives. A tree's
+# checks also depend on the prelude's text and on today (review dates), so both are in
+# its key. A changed file is a new text and is built and checked anew; the same text at
+# another path gets a copy of the built value with that path, and its problems with it.
+
+#: Entries kept: the demo content is 58 trees and a prelude; room for many edited versions.
+BUILT_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class _Built:
+    """What one text gave: the value built from it at ``paths[0]`` and its problems
+    (``paths`` are the file's and, for a tree, its prelude's, as they were when built)."""
+
+    sources: tuple[Any, ...]
+    value: Any
+    problems: tuple[Problem, ...]
+    paths: tuple[Path, ...]
+
+    def on(self, path: Path, prelude: Prelude | None = None) -> Any:
+        """A new copy of the value at ``path`` (on ``prelude``, for a tree): a loaded file is
+        always a new object, so values remembered per tree object (``memo``) stay its own."""
+        if self.value is None:
+            return None
+        return replace(self.value, path=path) if prelude is None else replace(self.value, path=path, prelude=prelude)
+
+    def problems_at(self, *paths: Path) -> list[Problem]:
+        moved = dict(zip(self.paths, paths, strict=True))
+        return [replace(p, path=moved[p.path]) if p.path in moved else p for p in self.problems]
+
+
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    size: int
+
+
+class _BuiltCache:
+    """Built values by text (least recently used first out), and which prelude text each
+    prelude this module handed out came from. Process-wide and shared by threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], _Built] = OrderedDict()
+        self._preludes: OrderedDict[int, tuple[Prelude, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple[Any, ...], sources: tuple[Any, ...]) -> _Built | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or any(a is not b for a, b in zip(entry.sources, sources, strict=True)):
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: tuple[Any, ...], entry: _Built) -> _Built:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+            return entry
+
+    def made(self, prelude: Prelude, data: Any) -> None:
+        """Remember that ``prelude`` was built from ``data`` (the object itself, not an equal one)."""
+        with self._lock:
+            self._preludes[id(prelude)] = (prelude, data)
+            self._preludes.move_to_end(id(prelude))
+            while len(self._preludes) > self.size:
+                self._preludes.popitem(last=False)
+
+    def source_of(self, prelude: Prelude) -> Any:
+        """The text (parsed) that ``prelude`` was built from, or None for one built elsewhere."""
+        with self._lock:
+            entry = self._preludes.get(id(prelude))
+            return entry[1] if entry is not None and entry[0] is prelude else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._preludes.clear()
+            self.hits = self.misses = 0
+
+    def info(self) -> CacheInfo:
+        with self._lock:
+            return CacheInfo(self.hits, self.misses, len(self._entries))
+
+
+_BUILT = _BuiltCache(BUILT_CACHE_SIZE)
+
+
+def built_cache_info() -> CacheInfo:
+    """Hits, misses and entries of the cache of built and checked texts (for tests and benchmarks)."""
+    return _BUILT.info()
+
+
+def clear_built_cache() -> None:
+    _BUILT.clear()
 
 
 def lint(paths: Iterable[Path], today: date) -> list[Problem]:
@@ -168,7 +301,9 @@ class RuleBook:
         """No tree is loaded without a prelude in force: a tree is built on top of it."""
         if self._prelude_in_force(snapshot) is None:
             return []
-        return self._files if self._files is not None else rule_files(self.directory)
+        files = self._files if self._files is not None else rule_files(self.directory)
+        extra = snapshot.extra("tree", self.directory)  # published in the browser (portal.contentlib)
+        return sorted({*files, *extra}) if extra else files
 
     def _prelude_in_force(self, snapshot: Snapshot) -> Prelude | None:
         return next(iter(snapshot.available(self.prelude_kind).values()), None)

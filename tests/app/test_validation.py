@@ -20,7 +20,7 @@ from portal.triage.model import Tree
 from portal.triage.rules import RuleBook
 from portal.validation.destinations import Destination, destination
 from tests.conftest import TODAY
-from tests.factories import soup
+from tests.factories import ECONSULT_FORM, econsult_run, request_url, send_econsult, soup
 from tests.unit.test_validation import case_path
 
 NOW = datetime.now(UTC)
@@ -185,3 +185,19 @@ def test_replay_lists_the_vignettes_whose_path_changed(app, runner, db, rules_di
     assert "same outcome" in rows["v2"]
     everything = runner.invoke(args=["validate", "--replay"])  # every validation run, by run id
     assert "2 runs: 1 same outcome, 0 outcome moved, 1 need a new blind play." in everything.output
+
+
+def test_a_reader_in_a_validation_round_cannot_send_anything_to_the_practice(app, db):
+    """A reader plays a made-up story: a request from it would reach real staff as if a patient wrote."""
+    reader = app.test_client()
+    join(app, reader, db)
+    patient = econsult_run(reader)
+    form_url = request_url(patient)
+    shown = reader.get(form_url)
+    assert shown.status_code == 200 and soup(shown).select_one("h1#nothing-sent") is not None
+    assert soup(shown).select_one("form textarea") is None
+    sent = reader.post(form_url, data={**ECONSULT_FORM, "idempotency_key": f"key-{patient.run_id}"})
+    assert sent.status_code == 200 and soup(sent).select_one("h1#nothing-sent") is not None
+    assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 0
+    send_econsult(app.test_client())  # a patient's browser still sends
+    assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 1

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import PHONE
 from tests.browser.test_inbox_browser import create_staff, log_in
 from tests.browser.test_patient_browser import assert_accessible
 
@@ -39,3 +42,27 @@ def test_the_dashboard_shows_the_flow_and_passes_axe(evaluator_page: Page, live_
 def test_axe_finds_no_violations_on_the_report_and_baseline(evaluator_page: Page, live_server, path):
     evaluator_page.goto(live_server.base + path)
     assert_accessible(evaluator_page)
+
+
+def test_at_a_glance_on_a_phone_with_filters_and_axe(evaluator_page: Page, live_server):
+    """The headlines come first, the week labels do not overlap, the filters show, and axe passes."""
+    page = evaluator_page
+    page.set_viewport_size(PHONE)
+    try:
+        page.goto(f"{live_server.base}/staff/evaluatie/?van=2025-11-23&tot=2026-11-22")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 10_000, height  # every complaint, a year: detail is folded away
+        page.goto(f"{live_server.base}/staff/evaluatie/?van=2025-11-23&tot=2026-11-22&per=week&klacht=hoesten")
+        headlines = page.locator(".headline")
+        expect(headlines).to_have_count(4)
+        # Above the fold: the first headline is on the phone's first screen.
+        assert headlines.first.bounding_box()["y"] < PHONE["height"] - 100
+        expect(page.locator("#filter-summary")).to_contain_text("Hoesten")
+        labels = page.locator("#chart-without_visit-title").locator("xpath=..").locator("text.chart__x")
+        axis = sorted((box for box in (t.bounding_box() for t in labels.all()) if box), key=lambda b: b["x"])
+        assert 2 <= len(axis) <= 6
+        assert all(a["x"] + a["width"] <= b["x"] for a, b in itertools.pairwise(axis)), axis  # no overlap
+        page.locator("#without-visit-h ~ details > summary").first.click()  # the table behind the chart
+        assert_accessible(page)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})

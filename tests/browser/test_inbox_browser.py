@@ -54,10 +54,18 @@ def log_in(page: Page, base: str, email: str, check_accessibility: bool = False)
 
 
 def fill_econsult(page: Page, question: str = "Ik hoest al vier weken, vooral 's nachts.") -> None:
+    """Fill in the e-consult form and go on to the "check your answers" page; the caller sends.
+
+    The date of birth is three fields (day, month, year), found by id: their labels are new.
+    """
     page.get_by_label("Volledige naam van de patiënt").fill("Anna de Vries")
-    page.get_by_label("Geboortedatum van de patiënt").fill("1980-05-17")
+    page.locator("#birth_day").fill("17")
+    page.locator("#birth_month").fill("5")
+    page.locator("#birth_year").fill("1980")
     page.get_by_label("Telefoonnummer").fill("06 12345678")
     page.get_by_label("Uw vraag").fill(question)
+    page.locator("button[name=action][value=check]").click()
+    expect(page.locator("dl.summary-list")).to_contain_text("Anna de Vries")
 
 
 def test_a_patient_sends_an_econsult_and_reads_the_assistants_reply(browser, live_server):

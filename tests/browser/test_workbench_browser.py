@@ -40,12 +40,21 @@ def test_an_editor_previews_a_page_and_walks_the_simulator(editor_page: Page, li
     expect(page.get_by_role("group", name="Heeft de persoon een of meer van deze dingen?")).to_be_visible()
     page.get_by_label("Ademen gaat moeilijk").check()  # a checkbox in the tree's alarm_signs checklist
     page.get_by_role("button", name="Volgende").click()
-    expect(page.get_by_role("heading", name="Uitkomst: urgent_now — U2 · urgent")).to_be_visible()
+    expect(page.get_by_role("heading", name="Uitkomst: Bel nu de praktijk")).to_be_visible()  # words, not ids
     expect(page.get_by_text("Gedekt door scenario", exact=False)).to_be_visible()
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("path", ["/staff/editor/lint", "/staff/editor/trees/buikpijn/diagram"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/editor/lint",
+        "/staff/editor/trees/buikpijn/diagram",
+        "/staff/editor/trees/keelpijn/texts",  # the form editor (issue 14)
+        "/staff/editor/pages/keelpijn/nl/form",
+        "/staff/editor/pages/new",
+    ],
+)
 def test_axe_finds_no_violations_on_workbench_pages(editor_page: Page, live_server, path):
     editor_page.goto(live_server.base + path)
     assert_accessible(editor_page)
@@ -62,4 +71,13 @@ def test_axe_finds_no_violations_on_workbench_pages(editor_page: Page, live_serv
 )
 def test_axe_finds_no_violations_on_self_help_pages(page: Page, live_server, path):
     page.goto(live_server.base + path)
+    assert_accessible(page)
+
+
+def test_the_page_form_preview_follows_the_typing(editor_page: Page, live_server):
+    """With JavaScript, the phone preview of the page form updates while the editor types (issue 14)."""
+    page = editor_page
+    page.goto(f"{live_server.base}/staff/editor/pages/keelpijn/nl/form")
+    page.locator("#title").fill("Keelpijn en slikken")
+    expect(page.locator("#page-preview .phone-frame h1")).to_have_text("Keelpijn en slikken")
     assert_accessible(page)

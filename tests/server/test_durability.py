@@ -128,10 +128,13 @@ def test_no_acknowledged_request_is_lost_or_doubled_when_a_worker_is_killed(fres
             "run_proof": proof(runs[index], live.env["VOORDEUR_SECRET_KEY"]),
             "idempotency_key": key,
             "name": f"Patiënt {index}",
-            "birth_date": "1970-01-01",
+            "birth_day": "1",
+            "birth_month": "1",
+            "birth_year": "1970",
             "for_whom": "self",
             "phone": "06 12345678",
             "message": f"Vraag nummer {index}",
+            "action": "send",  # "Verstuur" on the check-your-answers page
         }
         for _attempt in range(20):  # a client retries with the same key until it gets an answer
             try:

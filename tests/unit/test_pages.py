@@ -106,13 +106,25 @@ def test_a_page_without_the_safety_net_is_refused(content_dir):
     assert any("'## Wanneer contact opnemen met de praktijk?' is missing" in p.message for p in problems)
 
 
-def test_a_page_without_its_other_language_is_refused(content_dir):
+def test_an_english_page_without_its_dutch_original_is_refused(content_dir):
+    (content_dir / "pages" / "oorpijn.nl.md").unlink()
+    library = _library(content_dir)
+    assert ("oorpijn", "en") not in library.pages
+    assert any(
+        "there is no nl version" in p.message for p in library.refused()[content_dir / "pages" / "oorpijn.en.md"]
+    )
+
+
+def test_a_dutch_page_goes_live_before_its_english_version_and_english_readers_get_it(content_dir):
+    """Issue 14: a Dutch page may go live first; the editor is warned, English readers get the Dutch page."""
     (content_dir / "pages" / "oorpijn.en.md").unlink()
     library = _library(content_dir)
-    assert ("oorpijn", "nl") not in library.pages
-    assert any(
-        "there is no en version" in p.message for p in library.refused()[content_dir / "pages" / "oorpijn.nl.md"]
-    )
+    assert ("oorpijn", "nl") in library.pages
+    assert library.page("oorpijn", "en").language == "nl"
+    assert library.pages[("oorpijn", "nl")] in library.in_language("en")  # listed for English readers too
+    assert library.pages[("keelpijn", "nl")] not in library.in_language("en")  # it has its English version
+    warnings = library.problems[content_dir / "pages" / "oorpijn.nl.md"]
+    assert any("there is no en version yet" in p.message and not p.is_error for p in warnings)
 
 
 def test_a_broken_change_keeps_the_last_good_version(content_dir):

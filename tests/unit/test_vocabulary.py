@@ -18,7 +18,8 @@ import pytest
 from babel.messages.pofile import read_po
 from sqlite_utils import Database
 
-from portal import vocabulary
+from portal import photos, vocabulary
+from portal.storage import content_versions
 from portal.storage import stats as stats_store
 from portal.storage.migrations import migrate
 from portal.vocabulary import (
@@ -104,6 +105,14 @@ def test_the_database_checks_the_same_kinds_statuses_and_roles_as_the_enums():
         "status": values(RequestStatus),
         "role": values(Role),
         "grain": ["day", *stats_store._COARSER],
+        "author": values(vocabulary.MessageAuthor),
+        # Versions of trees and pages (issue 14): storage.content_versions names its values.
+        "content_kind": list(content_versions.KINDS),
+        "language": list(content_versions.LANGUAGES),
+        "version_status": list(content_versions.STATUSES),
+        "origin": list(content_versions.ORIGINS),
+        "classification": list(content_versions.CLASSIFICATIONS),
+        "content_type": list(photos.STORED_TYPES),  # a re-encoded photo is a JPEG or a PNG
     }
 
 

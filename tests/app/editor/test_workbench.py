@@ -67,7 +67,9 @@ def test_the_diagram_draws_a_trees_own_112_signs_from_the_emergency_screen(edito
     drawing = soup(editor.get("/staff/editor/trees/hoofdpijn/diagram")).find("svg")
     assert drawing.select_one("g#node-emergency_screen") is not None
     assert drawing.select_one("g#node-call_112") is not None  # before: left out, unconnected
-    assert "thunderclap" in [t.get_text() for t in drawing.find_all("text")]
+    words = [t.get_text() for t in drawing.find_all("text")]
+    assert "Hoofdpijn die ineens kw…" in words  # the answer as the patient reads it (issue 14) …
+    assert "thunderclap" not in words and "call_112" not in words  # … not its code
 
 
 def test_the_simulator_walks_a_persona_and_names_the_covering_case(editor):
@@ -75,11 +77,23 @@ def test_the_simulator_walks_a_persona_and_names_the_covering_case(editor):
     page = text(editor.get(base + "&a_emergency_screen=none&a_general_danger=none"))
     assert "Het kind ademt snel of zwaar" in page  # the children's item of the checklist
     page = text(editor.get(base + "&a_emergency_screen=none&a_general_danger=none&a_breath_signs=child_breathing"))
-    assert "Uitkomst: urgent_now" in page
+    assert "Uitkomst: Bel nu de praktijk" in page and "urgent_now" not in page  # the patient's words, not the id
     assert "Gedekt door scenario: “A child breathing fast with ribs pulling in means calling now”" in page
     # A child coughing up blood: no case gives these answers.
     answers = "&a_emergency_screen=none&a_general_danger=none&a_breath_signs=none&a_today_signs=coughing_blood"
     page = text(editor.get(base + answers))
-    assert "Uitkomst: urgent_today" in page
+    assert "Uitkomst: Bel vandaag de praktijk" in page
     assert "Geen scenario dekt dit pad" in page
     assert "Elke uitkomst heeft een scenario." in page
+
+
+def test_the_simulator_shows_the_persona_in_words_and_goes_back_one_step(editor):
+    base = "/staff/editor/trees/hoesten/simulate?who_for=child&age_band=child_1_4&sex=female"
+    page = soup(editor.get(base + "&a_emergency_screen=none&a_general_danger=none"))
+    chosen = page.select_one("#age_band option[selected]")
+    assert chosen["value"] == "child_1_4" and "child_1_4" not in chosen.get_text()
+    back = page.find("a", string="Eén stap terug") or page.find("a", string="One step back")
+    assert back is not None
+    assert "a_general_danger" not in back["href"] and "a_emergency_screen=none" in back["href"]
+    previous = soup(editor.get(back["href"]))  # the general danger signs are asked again
+    assert previous.select_one('input[name="a_general_danger"]') is not None
