@@ -256,17 +256,7 @@ def _replay(db, stories, recorded, round_id: str | None) -> tuple[str, list[str]
             continue
         outcome = replay(
             trees.get(run.tree_id),
-            Recorded(
-                run_id=run.id,
-                tree_id=run.tree_id,
-                tree_version=run.tree_version,
-                prelude_version=run.prelude_version,
-                answers=run.answers,
-                route=run.route,
-                urgency=run.urgency,
-                outcome_node=run.outcome_node,
-                pages=tuple((p[0], p[1]) for p in seen[run.id]) if run.id in seen else None,
-            ),
+            Recorded.of(run, seen.get(run.id)),
         )
         counts[outcome.status] += 1
         before = destination(run.route, run.urgency)

@@ -198,17 +198,7 @@ def _replay(version: ContentVersion, check: workflow.DraftCheck):
     for run in mine:
         outcome = replay(
             tree,
-            Recorded(
-                run_id=run.id,
-                tree_id=run.tree_id,
-                tree_version=run.tree_version,
-                prelude_version=run.prelude_version,
-                answers=run.answers,
-                route=run.route,
-                urgency=run.urgency,
-                outcome_node=run.outcome_node,
-                pages=tuple((p[0], p[1]) for p in seen[run.id]) if run.id in seen else None,
-            ),
+            Recorded.of(run, seen.get(run.id)),
         )
         rows.append((run, outcome))
     return rows

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +88,24 @@ class Recorded:
     urgency: str | None
     outcome_node: str | None
     pages: tuple[PagePrint, ...] | None = None
+
+    @classmethod
+    def of(cls, run: Any, prints: Sequence[Sequence[str]] | None) -> Recorded:
+        """A run as the routing log returns it, and the page prints taken for it (None: none taken).
+
+        One place builds it, so the CLI's replay and the editor's replay at publish read a run alike.
+        """
+        return cls(
+            run_id=run.id,
+            tree_id=run.tree_id,
+            tree_version=run.tree_version,
+            prelude_version=run.prelude_version,
+            answers=run.answers,
+            route=run.route,
+            urgency=run.urgency,
+            outcome_node=run.outcome_node,
+            pages=None if prints is None else tuple((p[0], p[1]) for p in prints),
+        )
 
 
 @dataclass(frozen=True)
