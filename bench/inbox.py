@@ -60,21 +60,12 @@ sys.path.insert(0, str(REPO))
 
 from patient_steps import free_port, portal_command, portal_env  # noqa: E402
 
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 PRACTICE = "de-linde"
 PASSWORD = "bench correct horse battery staple"
 ASSISTANT = "assistent.bench@example.nl"
 MANAGER = "praktijkmanager.bench@example.nl"
-CHROMIUM = os.environ.get("VOORDEUR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 ZONE = ZoneInfo("Europe/Amsterdam")  # the portal's default time zone: working hours are Dutch
 START_SECONDS = 180
 TARGET_LOADS = 2

@@ -7,6 +7,10 @@ workers at once. Never edit a shipped migration: add a new one.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("voordeur")
@@ -513,38 +517,19 @@ def _photos(db: Database) -> None:
 def _content_versions(db: Database) -> None:
     # Not in sqlite-utils' transaction, for the same reason as 0008: the staff role CHECK gains
     # 'clinical_reviewer' by rebuilding the table, with foreign keys off. Every step is skipped
-    # when already done.
-    import re
-
+    # when already done. (0008 does the same inline; it has shipped, so it stays as it was.)
     from .db import immediate
 
-    foreign_keys = next(iter(db.execute("PRAGMA foreign_keys").fetchall()))[0]
-    db.execute("PRAGMA foreign_keys = OFF")
-    try:
-        with immediate(db):
-            (staff_sql,) = db.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'staff'"
-            ).fetchone()
-            if "'clinical_reviewer'" not in staff_sql:
-                widened = staff_sql.replace("'practice_manager')", "'practice_manager', 'clinical_reviewer')", 1)
-                assert widened != staff_sql, "the staff role CHECK list was not found"
-                # After 0008's rename SQLite keeps the name quoted: CREATE TABLE "staff".
-                renamed = re.sub(r'^CREATE TABLE "?staff"?', "CREATE TABLE staff_new", widened, count=1)
-                assert renamed != widened, "the staff CREATE TABLE statement was not found"
-                db.execute(renamed)
-                db.execute("INSERT INTO staff_new SELECT * FROM staff")
-                db.execute("DROP TABLE staff")
-                db.execute("ALTER TABLE staff_new RENAME TO staff")
-                problems = db.execute("PRAGMA foreign_key_check").fetchall()
-                assert not problems, f"foreign keys broken by the staff rebuild: {problems}"
-            # Every version of every tree and self-help page (issue 14): drafts, changes waiting for
-            # review, and the published versions patients get, which survive restarts. `key` is the
-            # tree id or the page slug (`language` '' for a tree); `number` is given when a version
-            # is published (1, 2, …). `origin` says where the text came from: 'file' (the shipped
-            # file, by `voordeur migrate` or `content import`), 'editor' (the browser), 'rollback'
-            # (a reviewed return to an older text), 'emergency' (an admin's immediate rollback).
-            db.execute(
-                """
+    with _foreign_keys_off(db), immediate(db):
+        _add_staff_role(db, after="practice_manager", role="clinical_reviewer")
+        # Every version of every tree and self-help page (issue 14): drafts, changes waiting for
+        # review, and the published versions patients get, which survive restarts. `key` is the
+        # tree id or the page slug (`language` '' for a tree); `number` is given when a version
+        # is published (1, 2, …). `origin` says where the text came from: 'file' (the shipped
+        # file, by `voordeur migrate` or `content import`), 'editor' (the browser), 'rollback'
+        # (a reviewed return to an older text), 'emergency' (an admin's immediate rollback).
+        db.execute(
+            """
                 CREATE TABLE IF NOT EXISTS content_versions (
                     id INTEGER PRIMARY KEY,
                     content_kind TEXT NOT NULL CHECK (content_kind IN ('tree', 'page')),
@@ -570,14 +555,12 @@ def _content_versions(db: Database) -> None:
                     UNIQUE (content_kind, key, language, number)
                 )
                 """
-            )
-            db.execute(
-                "CREATE INDEX IF NOT EXISTS content_versions_key ON content_versions (content_kind, key, language, id)"
-            )
-            # Workers compare max(id) of the published versions to see that something was published.
-            db.execute("CREATE INDEX IF NOT EXISTS content_versions_status ON content_versions (version_status, id)")
-    finally:
-        db.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        )
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS content_versions_key ON content_versions (content_kind, key, language, id)"
+        )
+        # Workers compare max(id) of the published versions to see that something was published.
+        db.execute("CREATE INDEX IF NOT EXISTS content_versions_status ON content_versions (version_status, id)")
 
 
 @migrations(name="0014_evaluation_glance_indexes")
@@ -586,3 +569,41 @@ def _evaluation_glance_indexes(db: Database) -> None:
     # period (portal/storage/glance.py): without these, each read scanned the whole table.
     db.execute("CREATE INDEX IF NOT EXISTS requests_kind_created ON requests (kind, practice, created_at)")
     db.execute("CREATE INDEX IF NOT EXISTS page_feedback_at ON page_feedback (at)")
+
+
+@contextmanager
+def _foreign_keys_off(db: Database) -> Iterator[None]:
+    """Foreign keys off for a table rebuild, then back as they were.
+
+    SQLite ignores this pragma inside a transaction, so migrations that rebuild a table
+    run outside sqlite-utils' transaction (``transactional=False``) and open their own.
+    """
+    foreign_keys = next(iter(db.execute("PRAGMA foreign_keys").fetchall()))[0]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+
+
+def _add_staff_role(db: Database, *, after: str, role: str) -> None:
+    """Widen the staff role CHECK with ``role`` (placed after the list's last value ``after``).
+
+    SQLite cannot alter a CHECK: this is the 12-step rebuild of
+    https://sqlite.org/lang_altertable.html#otheralter — the same definition (with every
+    column added since) under a new name, plus the role. Skipped when the role is there.
+    """
+    (staff_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'staff'").fetchone()
+    if f"'{role}'" in staff_sql:
+        return
+    widened = staff_sql.replace(f"'{after}')", f"'{after}', '{role}')", 1)
+    assert widened != staff_sql, "the staff role CHECK list was not found"
+    # After a rename SQLite keeps the name quoted: CREATE TABLE "staff".
+    renamed = re.sub(r'^CREATE TABLE "?staff"?', "CREATE TABLE staff_new", widened, count=1)
+    assert renamed != widened, "the staff CREATE TABLE statement was not found"
+    db.execute(renamed)
+    db.execute("INSERT INTO staff_new SELECT * FROM staff")
+    db.execute("DROP TABLE staff")
+    db.execute("ALTER TABLE staff_new RENAME TO staff")
+    problems = db.execute("PRAGMA foreign_key_check").fetchall()
+    assert not problems, f"foreign keys broken by the staff rebuild: {problems}"

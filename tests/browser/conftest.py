@@ -7,12 +7,12 @@ comes from Debian (``apt-get install chromium``) and is passed as
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("VOORDEUR_CHROMIUM", "/usr/bin/chromium")
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+
 PHONE = {"width": 375, "height": 812}
 
 
@@ -23,16 +23,7 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-quic",
-            "--no-first-run",
-        ],
+        "args": CHROMIUM_ARGS,
     }
 
 
