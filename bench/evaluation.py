@@ -14,7 +14,8 @@ evaluator works. Not a timed test: it prints figures to record in docs/performan
    for at most one of them).
 3. Views, in-process through the Flask test client: the first request and the slowest of
    three more (the rollups are already fresh, as the evaluation process keeps them), with the
-   process's CPU time.
+   process's CPU time. The app is first readied as ``voordeur serve`` readies a worker
+   (``portal/warm.py``: templates compiled, start-up objects frozen out of the collector).
 4. Isolation: ``voordeur serve`` twice on the same database, exactly as the Procfile runs them —
    the patient process (``web:``, 2 workers) and the evaluation process (``evaluation:``,
    ``nice -n 10``, 1 worker). The patient's htmx answer step is sent open-loop at ``--rate`` per
@@ -533,6 +534,7 @@ def main() -> None:
     from portal import create_app
     from portal.storage.db import open_db
     from portal.storage.routing import count_runs
+    from portal.warm import warm_up
 
     db = open_db(database)
     app = create_app({"WTF_CSRF_ENABLED": False})
@@ -541,6 +543,9 @@ def main() -> None:
     records = args.sessions if args.rollups_only else count_runs(db)
     print(f"routing records: {records:,}")
     db.close()
+    # As ``voordeur serve`` readies each worker before its first request (portal/warm.py):
+    # templates compiled, the objects alive after start-up frozen out of the garbage collector.
+    warm_up(app)
     table = views(app, database)
     patients = [] if args.skip_isolation else isolation(workdir, args.seconds, args.rate, sweep=not args.rollups_only)
     print(f"\n--- to paste into docs/performance.md ---\n\n#### {records:,} routing records\n")

@@ -127,16 +127,16 @@ def call(app: WsgiApp, template: dict) -> str:
 
 
 def cpu_per_request(
-    apps: dict[str, WsgiApp], steps: dict[str, tuple[str, dict, int]], requests: int
+    apps: dict[str, WsgiApp], steps: dict[str, tuple[str, dict, int]], requests: int, batches: int = 9
 ) -> dict[str, float]:
-    """µs of this thread's CPU per request, for every step: the fastest of 9 interleaved batches.
+    """µs of this thread's CPU per request, for every step: the fastest of ``batches`` interleaved batches.
 
     Interleaving puts every step through the same spells of load from elsewhere;
     the fastest batch is the one least disturbed by them.
     """
     best = dict.fromkeys(steps, float("inf"))
-    batch = max(1, requests // 9)
-    for _ in range(9):
+    batch = max(1, requests // batches)
+    for _ in range(batches):
         for name, (which, template, _status) in steps.items():
             start = time.thread_time()
             for _ in range(batch):
@@ -154,6 +154,8 @@ def main() -> None:
     parser.add_argument("--cprofile", action="store_true", help="cProfile instead of pyinstrument")
     parser.add_argument("--all", action="store_true", help="pyinstrument: show every frame, libraries too")
     parser.add_argument("--flat", action="store_true", help="pyinstrument: own time per function, not a tree")
+    parser.add_argument("--batches", type=int, default=9, help="interleaved batches (the fastest counts)")
+    parser.add_argument("--steps", help="only these steps (comma-separated; hello is always measured)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         portal = portal_app(Path(tmp))
@@ -167,7 +169,10 @@ def main() -> None:
             which, template, _ = steps[args.profile]
             profile(apps[which], template, args.requests, cprofile=args.cprofile, show_all=args.all, flat=args.flat)
             return
-        micros = cpu_per_request(apps, steps, args.requests)
+        if args.steps:
+            wanted = {"hello", *args.steps.split(",")}
+            steps = {name: step for name, step in steps.items() if name in wanted}
+        micros = cpu_per_request(apps, steps, args.requests, args.batches)
         print(f"{'step':12} {'µs CPU':>8} {'× hello':>8}")
         for name, value in micros.items():
             print(f"{name:12} {value:8.0f} {micros['hello'] / value:8.2f}")

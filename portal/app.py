@@ -2,18 +2,83 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from inspect import iscoroutinefunction
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
-from flask import Flask
+import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" codec error handler used below)
+from flask import Flask, Request, current_app
+from werkzeug.exceptions import ClientDisconnected
 
 from . import assets
 from .config import SETTINGS, load_settings
 from .extensions import csrf, htmx
 from .storage import audit
+
+FORM = "application/x-www-form-urlencoded"
+SMALL_FORM_BYTES = 64 * 1024  # a triage answer is ~300 bytes; anything larger takes werkzeug's path
+
+
+class PortalRequest(Request):
+    """Flask's request, reading a small URL-encoded form with less machinery.
+
+    Every answer is such a form, and werkzeug's way to it (a form parser object,
+    the parsed content type, a limited stream around the input) cost more than
+    splitting the body, ~80 µs of a ~1 ms answer. For a browser's plain
+    ``application/x-www-form-urlencoded`` body of known, small length this reads
+    the body and splits it exactly as werkzeug's parser does (``parse_qsl``, blank
+    values kept, the same error handler; an undecodable body is an empty form, as
+    werkzeug's silent parser gives), and a body that ends early is
+    ``ClientDisconnected``, as werkzeug's limited stream raises. Everything else
+    (multipart, a content type with parameters, no or a large length, over
+    ``MAX_CONTENT_LENGTH``, a chunked body, debug mode) goes through werkzeug.
+    """
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        body = self._small_form_body()
+        if body is None:
+            super()._load_form_data()
+            return
+        try:
+            items = parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        except ValueError:
+            items = []
+        storage = self.parameter_storage_class
+        self.__dict__.update(stream=io.BytesIO(b""), form=storage(items), files=storage())
+
+    def _small_form_body(self) -> bytes | None:
+        """The whole body of a small plain URL-encoded form; None when werkzeug should parse it."""
+        environ = self.environ
+        if (
+            environ.get("CONTENT_TYPE") != FORM
+            or "wsgi.input_terminated" in environ
+            or "stream" in self.__dict__
+            or getattr(self, "_cached_data", None) is not None
+            or self.shallow
+            or current_app.debug
+        ):
+            return None
+        length = self.content_length
+        limit = self.max_content_length
+        if length is None or length > SMALL_FORM_BYTES or (limit is not None and length > limit):
+            return None
+        stream, chunks, remaining = environ["wsgi.input"], [], length
+        while remaining > 0:
+            try:
+                chunk = stream.read(remaining)
+            except (OSError, ValueError) as error:
+                raise ClientDisconnected() from error
+            if not chunk:
+                raise ClientDisconnected()
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
 
 
 class Portal(Flask):
@@ -26,6 +91,7 @@ class Portal(Flask):
     """
 
     _SYNC_KNOWN = 4096  # bound methods are new objects each time: keep the set bounded
+    request_class = PortalRequest
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -458,8 +458,11 @@ def serve_command(host: str, port: int, workers: int, certfile: str | None, keyf
             # the CLI's app would share one pushed context, and so one ``g``
             # (CSRF token, database connection), between all requests.
             from . import create_app
+            from .warm import warm_up
 
-            return create_app()
+            app = create_app()
+            warm_up(app)  # templates compiled and start-up objects frozen before the first request
+            return app
 
     scheme = "https" if certfile else "http"
     click.echo(f"Voordeur is serving on {scheme}://{host}:{port}/ (press Ctrl+C to stop)")

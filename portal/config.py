@@ -241,10 +241,14 @@ def _apply_defaults(values: dict[str, Any], instance_path: Path) -> None:
         values["AUDIT_CHECKPOINT_FILE"] = str(instance_path / "audit-checkpoints.log")
 
 
+#: Data folders packaged under another name: ``portal/content`` is code, so ``content/`` ships as ``content_data``.
+PACKAGED_AS = {"content": "content_data"}
+
+
 def data_dir(name: str) -> Path:
     """A top-level data folder: the checkout's copy, else the one packaged in the wheel."""
     checkout = CHECKOUT_DIR / name
-    return checkout if checkout.is_dir() else PACKAGE_DIR / name
+    return checkout if checkout.is_dir() else PACKAGE_DIR / PACKAGED_AS.get(name, name)
 
 
 def _development_key(instance_path: Path) -> str:

@@ -28,9 +28,11 @@ from sqlite_utils import Database
 
 from .content.live import Source
 from .lint import Content
-from .pages.library import PAGES_DIR, ContentLibrary
+from .pages.library import PAGES_DIR, SOCIAL_MAP_DIR, ContentLibrary
 from .storage import content_versions
 from .storage.db import get_db, open_db
+from .triage.lexicon import LEXICON_FILE
+from .triage.rules import PRELUDE_FILE
 
 EXTENSION = "voordeur_content"
 _LOOKED = "voordeur_content_looked"
@@ -70,10 +72,21 @@ def init_app(app: Flask) -> None:
 
 
 def path_of(live: Content, kind: str, key: str, language: str = "") -> Path:
-    """The file a tree or page is reported under (and read from when it has no published version)."""
+    """The file a tree, page, prelude, lexicon or social map is reported under (and read from
+    when it has no published version)."""
     if kind == "tree":
         return live.book.directory / f"{key}.yaml"
+    if kind == "prelude":
+        return live.book.directory / PRELUDE_FILE
+    if kind == "lexicon":
+        return live.book.directory / LEXICON_FILE
+    if kind == "social_map":
+        return live.library.directory / SOCIAL_MAP_DIR / f"{key}.yaml"
     return live.library.directory / PAGES_DIR / f"{key}.{language}.md"
+
+
+#: The live-content kind (``portal.content.live.Kind.name``) that reads each kind of version.
+LIVE_KIND = {"social_map": "social map"}
 
 
 def _read_published(db: Database, live: Content, published: _Published) -> bool:
@@ -87,7 +100,8 @@ def _read_published(db: Database, live: Content, published: _Published) -> bool:
     except sqlite3.OperationalError:
         return False
     live.live.sources = {
-        path_of(live, v.kind, v.key, v.language): Source(v.kind, v.source, f"v{v.id}") for v in versions
+        path_of(live, v.kind, v.key, v.language): Source(LIVE_KIND.get(v.kind, v.kind), v.source, f"v{v.id}")
+        for v in versions
     }
     published.mark = mark
     return True

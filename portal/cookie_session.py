@@ -8,7 +8,9 @@ of a patient request. What Flask does each time that changes nothing:
   session; the serializer depends only on the keys, so it is built once per key,
   and so is the signer that re-signs a cookie;
 - itsdangerous derives the signing key from the secret for every signature
-  (``KeyOnceSigner`` does it once);
+  (``KeyOnceSigner`` does it once), and computes the HMAC through Python's slow
+  path, because the digest is given as a Python function (a lazy SHA-1): the
+  same HMAC is computed in one call (``hmac.digest``);
 - it checks the signature and decodes the payload (base64, zlib, tagged JSON) of a
   cookie it has seen before. A cookie is a deterministic function of the key, the
   payload and the time it was signed, so a cookie this worker has already checked,
@@ -32,6 +34,8 @@ file from a shared cache.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import threading
 import time
@@ -41,7 +45,7 @@ from typing import Any, ClassVar
 
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
-from itsdangerous import BadSignature, Signer, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, HMACAlgorithm, Signer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode, bytes_to_int, want_bytes
 from werkzeug.http import dump_cookie
 
@@ -59,8 +63,36 @@ def _copy(value: Any) -> Any:
     return value
 
 
+class OneShotHMAC(HMACAlgorithm):
+    """itsdangerous' HMAC, computed by ``hmac.digest`` (one call into OpenSSL).
+
+    ``hmac.new(key, msg, digestmod=f).digest()`` takes Python's slow path when ``f``
+    is a Python function, as the lazy SHA-1 of itsdangerous and Flask is; for a digest
+    known by name the one-shot call gives the same bytes.
+    """
+
+    def __init__(self, name: str, digest_method: Any) -> None:
+        super().__init__(digest_method)
+        self.name = name
+
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        return hmac.digest(key, value, self.name)
+
+
+_DIGEST_NAMES: dict[Any, str | None] = {}
+
+
+def _digest_name(digest_method: Any) -> str | None:
+    """The hashlib name of a digest function, when it is one hashlib knows by that name (else None)."""
+    if digest_method not in _DIGEST_NAMES:
+        name = getattr(digest_method(), "name", None)
+        _DIGEST_NAMES[digest_method] = name if name in hashlib.algorithms_guaranteed else None
+    return _DIGEST_NAMES[digest_method]
+
+
 class KeyOnceSigner(TimestampSigner):
-    """itsdangerous' timestamp signer, deriving the signing key once instead of on every call.
+    """itsdangerous' timestamp signer, deriving the signing key once instead of on every call,
+    and signing with ``OneShotHMAC``.
 
     The key is an HMAC of the secret and the salt; itsdangerous computes it again
     for every signature it makes or checks, and it never changes for the same
@@ -68,6 +100,12 @@ class KeyOnceSigner(TimestampSigner):
     """
 
     _derived: ClassVar[dict[tuple[Any, ...], bytes]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name = _digest_name(self.digest_method)
+        if type(self.algorithm) is HMACAlgorithm and name is not None:
+            self.algorithm = OneShotHMAC(name, self.digest_method)
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
         secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)

@@ -20,7 +20,10 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    chosen = request.args.get("lang")
+    query = request.environ.get("QUERY_STRING", "")
+    # Parsing the query string only to find no ``lang`` cost more than the rest of this (every answer
+    # POST has none); ``%`` may hide an encoded name, so then it is parsed as well.
+    chosen = request.args.get("lang") if "lang" in query or "%" in query else None
     if chosen in LOCALES:
         g.new_locale = chosen
         return chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -122,9 +123,9 @@ credentials._hasher = _PasswordsVerifiedOnce(credentials._hasher)
 
 # --- the order modules are handed to the two processes ------------------------------------
 
-#: Modules that take long whatever their number of tests: each browser module starts a
-#: server and Chromium, the server tests start and kill gunicorn, test_code_style runs mypy,
-#: test_foundations builds the wheel. xdist hands modules out in collection order
+#: Modules that take long whatever their number of tests: the browser and server modules (one
+#: work unit, see ``work_unit_of``: a server, Chromium, gunicorn started and killed),
+#: test_code_style runs mypy, test_foundations builds the wheel. xdist hands modules out in collection order
 #: (``--no-loadscope-reorder`` in pyproject.toml), so these go first and the many short
 #: modules fill up whichever process is free at the end; last in line, one slow module
 #: would keep one process busy while the other sat idle.
@@ -150,6 +151,34 @@ def _module_of(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
 
 
+#: Modules that use the shared live server (``live_server``/``server``): they run in one process,
+#: one after the other, so one `voordeur serve` and one Chromium serve them all.
+LIVE_SERVER_SCOPE = ("tests/browser/", "tests/server/")
+
+
+def work_unit_of(nodeid: str) -> str:
+    """What xdist hands to one process at a time: the live-server modules together, else a module."""
+    module = nodeid.split("::", 1)[0]
+    return "live server" if module.startswith(LIVE_SERVER_SCOPE) else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadscope`` (pyproject.toml) with the work units of ``work_unit_of``.
+
+    Plain loadscope hands out modules, so each process that gets a browser module starts a
+    server and Chromium of its own. Any other ``--dist`` is left to xdist.
+    """
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LiveServerTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit_of(nodeid)
+
+    return LiveServerTogether(config, log)
+
+
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory) -> Path:
     """A migrated database with the demo practices, made once; tests get a copy."""
@@ -172,7 +201,7 @@ def db_path(tmp_path: Path, demo_database: Path) -> Path:
 
 @pytest.fixture
 def rules_dir(tmp_path: Path) -> Path:
-    """A private copy of the triage files that a test may change or break."""
+    """A private copy of the triage files that a test may change or break (the app uses it)."""
     target = tmp_path / "rules"
     shutil.copytree(RULES, target)
     return target
@@ -180,18 +209,64 @@ def rules_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def content_copy(tmp_path: Path) -> Path:
-    """A private copy of content/ that a test may change or break."""
+    """A private copy of content/ that a test may change or break (the app uses it)."""
     target = tmp_path / "content"
     shutil.copytree(REPO / "content", target)
     return target
 
 
+@pytest.fixture(scope="session")
+def shared_content(tmp_path_factory) -> Iterator[tuple[Path, Path]]:
+    """One copy of triage_rules/ and content/ per process, read by the apps of every test that
+    changes neither (most tests).
+
+    Copying the 160 files for every test, and deleting them again with the old temporary
+    folders, was a large part of a test's set-up on this machine. A test that changes a file
+    asks for ``rules_dir`` or ``content_copy`` (or overrides one of them) and its app gets that
+    private copy instead (``app_config``). After the last test this copy is compared with what
+    it was at the start: a test that wrote into it anyway fails the run, with this message.
+    """
+    folder = tmp_path_factory.mktemp("shared")
+    rules, content = folder / "rules", folder / "content"
+    shutil.copytree(RULES, rules)
+    shutil.copytree(REPO / "content", content)
+    before = _fingerprint(folder)
+    yield rules, content
+    assert _fingerprint(folder) == before, (
+        "a test changed the shared copy of triage_rules/ or content/: let it ask for rules_dir or content_copy"
+    )
+
+
+def _fingerprint(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder"
+        for path in sorted(folder.rglob("*"))
+    }
+
+
+def _asks_for(request: pytest.FixtureRequest, name: str) -> bool:
+    """Whether this test uses fixture ``name``: asks for it (itself or through another fixture),
+    or its module, class or a conftest nearer to it overrides it (as a test that adds a tree does)."""
+    if name in request.fixturenames:
+        return True
+    definitions = getattr(request, "_fixturemanager", None)
+    if definitions is None:  # pytest's internals changed: copy, as before
+        return True
+    return len(definitions.getfixturedefs(name, request.node) or ()) > 1
+
+
 @pytest.fixture
-def app_config(db_path: Path, rules_dir: Path, content_copy: Path, tmp_path: Path) -> dict:
+def app_config(request: pytest.FixtureRequest, db_path: Path, tmp_path: Path) -> dict:
+    """The settings of a test's app: its own database; the triage files and content/ of
+    ``rules_dir``/``content_copy`` when the test uses those, else the shared read-only copy."""
+    if _asks_for(request, "rules_dir") or _asks_for(request, "content_copy"):
+        rules_dir, content_dir = request.getfixturevalue("rules_dir"), request.getfixturevalue("content_copy")
+    else:
+        rules_dir, content_dir = request.getfixturevalue("shared_content")
     return {
         "DATABASE": str(db_path),
         "RULES_DIR": str(rules_dir),
-        "CONTENT_DIR": str(content_copy),
+        "CONTENT_DIR": str(content_dir),
         "SECRET_KEY": "test-secret",
         "CONFIG": None,
         "RULES_CHECK_SECONDS": 0,
@@ -223,7 +298,7 @@ def db(db_path: Path):
     database.close()
 
 
-# --- a real server: `voordeur demo`, then `voordeur serve` (gunicorn, 2 sync workers) ---------
+# --- a real server: `voordeur serve` (gunicorn, 2 sync workers) on a prepared database -------
 
 
 @dataclass
@@ -237,6 +312,38 @@ class LiveServer:
         """Run a `voordeur` command against this server's database, as an operator would."""
         return subprocess.run([_voordeur(), *args], env=self.env, input=stdin, capture_output=True, text=True)
 
+    def create_staff(self, email: str, role: str, practices: tuple[str, ...] = ("de-linde",)) -> None:
+        """An account as `voordeur users create --password-stdin` makes it (name: the role; password:
+        ``tests.factories.STAFF_PASSWORD``; the second factor is set up at the first login).
+
+        Written from this process, through the same storage function the command calls: a
+        `voordeur` process loads and checks all content first (~6 s of CPU), and the browser
+        tests make a dozen accounts. The command itself is tested in tests/app/inbox/test_users_cli.py.
+        """
+        from portal.storage.practices import get_practice
+        from portal.storage.staff import create_staff, find_staff
+        from tests.factories import staff_password_hash
+
+        db = open_db(self.database)
+        try:
+            assert all(get_practice(db, slug) for slug in practices), practices
+            assert find_staff(db, email) is None, f"{email} already has an account"
+            create_staff(
+                db,
+                email=email,
+                name=role.title(),
+                role=role,
+                practices=list(practices),
+                password_hash=staff_password_hash(),
+            )
+        finally:
+            db.close()
+
+    def add_synthetic_triages(self, sessions: int, seed: int = 7) -> None:
+        """What `voordeur demo --sessions N --seed S` adds to the demo (the same rows: the same
+        generator, trees, practices, seed and end date), written from this process."""
+        add_synthetic_triages(self.database, sessions, seed)
+
     def workers(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         return [int(pid) for pid in children]
@@ -245,6 +352,29 @@ class LiveServer:
         pid = self.workers()[0]
         os.kill(pid, signal.SIGKILL)
         return pid
+
+
+def add_synthetic_triages(database: Path, sessions: int, seed: int = 7) -> None:
+    """The synthetic routing data of `voordeur demo --sessions` (``portal.cli._synthetic``), added to
+    ``database`` from this process; the trees are the shipped ones, built once per process."""
+    from portal.demo import DEMO_PRACTICES
+    from portal.evaluation.synthetic import ROW_COLUMNS, generate
+    from portal.storage import stats
+
+    db = open_db(database)
+    try:
+        rows = generate(_shipped_trees(), [p.slug for p in DEMO_PRACTICES], sessions, end=date.today(), seed=seed)
+        stats.bulk_load(db, ROW_COLUMNS, rows)
+    finally:
+        db.close()
+
+
+def _shipped_trees() -> dict:
+    from portal.triage.rules import RuleBook
+
+    book = RuleBook(RULES)
+    book.refresh(date.today())
+    return book.trees
 
 
 def _voordeur() -> str:
@@ -257,14 +387,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_live_server(
-    instance: Path, *, extra_env: dict | None = None, tls: tuple[str, str, object] | None = None
-) -> LiveServer:
-    """`voordeur demo`, then `voordeur serve` on a free port; with ``tls`` = (certfile, keyfile,
-    ssl context that trusts them) it serves HTTPS, and ``extra_env`` may set production mode."""
-    port = free_port()
-    scheme = "https" if tls else "http"
-    env = {
+def live_server_env(instance: Path, extra_env: dict | None = None) -> dict:
+    """The environment of a test server whose files live in ``instance``."""
+    return {
         **os.environ,
         "VOORDEUR_DATABASE": str(instance / "voordeur.db"),
         "VOORDEUR_SECRET_KEY": "live-server-test-secret",
@@ -276,22 +401,52 @@ def start_live_server(
         "HOME": str(instance),
         **(extra_env or {}),
     }
-    subprocess.run([_voordeur(), "demo"], env=env, check=True, capture_output=True)
+
+
+def start_live_server(
+    instance: Path,
+    *,
+    extra_env: dict | None = None,
+    tls: tuple[str, str, object] | None = None,
+    database: Path | None = None,
+) -> LiveServer:
+    """`voordeur serve` on a free port, on a copy of ``database`` (normally the ``demo_database``
+    fixture: migrated, with the demo practices) or, without one, on what `voordeur demo` makes.
+
+    `voordeur serve` migrates and records the shipped content itself, so a copy of the prepared
+    database serves the same portal as `voordeur demo` would, without a second `voordeur` process
+    (each one loads and checks all content: ~6 s of CPU). With ``tls`` = (certfile, keyfile, ssl
+    context that trusts them) it serves HTTPS, and ``extra_env`` may set production mode.
+    """
+    env = live_server_env(instance, extra_env)
+    if database is None:
+        subprocess.run([_voordeur(), "demo"], env=env, check=True, capture_output=True)
+    else:
+        shutil.copy2(database, instance / "voordeur.db")
+    return serve_live(instance, env, tls=tls)
+
+
+def serve_live(instance: Path, env: dict, *, tls: tuple[str, str, object] | None = None) -> LiveServer:
+    """`voordeur serve` (two workers) on the database and settings in ``env``; returns once /healthz
+    answers. Called again on the same instance it is a restart. The server's output goes to
+    ``instance/serve.log``: a pipe that nobody reads fills up (64 KB of warnings) and then blocks
+    gunicorn mid-request. It waits up to two minutes: on a machine shared by many test runs a
+    start can take over 30 s."""
+    port = free_port()
+    scheme = "https" if tls else "http"
     serve = [_voordeur(), "serve", "--port", str(port), "--workers", "2"]
     if tls:
         serve += ["--certfile", tls[0], "--keyfile", tls[1]]
-    # The server's output goes to a file: a pipe that nobody reads fills up (64 KB of
-    # warnings) and then blocks gunicorn mid-request.
     log = instance / "serve.log"
-    with log.open("wb") as output:
+    with log.open("ab") as output:
         process = subprocess.Popen(serve, env=env, stdout=output, stderr=subprocess.STDOUT)
     base = f"{scheme}://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1, context=tls[2] if tls else None) as response:
+            with urllib.request.urlopen(base + "/healthz", timeout=2, context=tls[2] if tls else None) as response:
                 if response.status == 200:
-                    return LiveServer(base, env, instance / "voordeur.db", process)
+                    return LiveServer(base, env, Path(env["VOORDEUR_DATABASE"]), process)
         except OSError:
             time.sleep(0.05)
     process.kill()
@@ -305,8 +460,12 @@ def stop_live_server(live: LiveServer) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    live = start_live_server(tmp_path_factory.mktemp("instance"))
+def live_server(tmp_path_factory, demo_database):
+    """One server per test process, shared by every module that uses it (the browser modules and
+    tests/server/ all run in one process: see ``pytest_xdist_make_scheduler``).
+    A module adds what it needs (its own staff accounts, requests, data) and must not rely on
+    being alone: other modules' accounts and requests are there too."""
+    live = start_live_server(tmp_path_factory.mktemp("instance"), database=demo_database)
     yield live
     stop_live_server(live)
 

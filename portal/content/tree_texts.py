@@ -72,6 +72,13 @@ def round_trip_yaml() -> YAML:
     return yaml
 
 
+def dump_round_trip(data: Any) -> str:
+    """The YAML text of data loaded with ``round_trip_yaml``: every form editor writes back through this one."""
+    out = io.StringIO()
+    round_trip_yaml().dump(data, out)
+    return out.getvalue()
+
+
 def keep_style(old: Any, new: str) -> Any:
     """The new text, quoted or blocked the way the old one was, so a line changes only where its words did."""
     if "\n" in new:
@@ -211,7 +218,6 @@ def apply_texts(text: str, values: Mapping[str, Mapping[str, str]]) -> str:
     An unchanged form gives back ``text`` itself. Keys that are not texts of this tree are ignored:
     the form can only change wording, never where an answer leads.
     """
-    yaml = round_trip_yaml()
     data = _load(text)
     known = {field.key for group in text_groups(text) for field in group.fields}
     changed = False
@@ -231,6 +237,4 @@ def apply_texts(text: str, values: Mapping[str, Mapping[str, str]]) -> str:
                 changed = True
     if not changed:
         return text
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
+    return dump_round_trip(data)

@@ -19,7 +19,6 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from ..content.files import reading_instead
 from ..contentlib import content, live_content
 from ..i18n import current_locale
-from ..lint import lint_all
 from ..pages.loader import read_page
 from ..rulebook import rules
 from ..staff.guard import current_staff, staff_required
@@ -32,6 +31,7 @@ from ..triage.loader import build_tree, read_file
 from ..triage.model import AGE_BANDS, SEXES, WHO_FOR, AnswerValue, Outcome, Profile, Tree, ticked
 from ..triage.problems import errors
 from ..vocabulary import REVIEW_ROLES
+from .workflow import recheck
 
 bp = Blueprint("editor", __name__, url_prefix="/staff/editor")
 
@@ -82,9 +82,16 @@ def overview():
 @bp.get("/lint")
 @staff_required(*REVIEW_ROLES)
 def lint_report():
-    rules_dir, content_dir = _dirs()
-    problems = lint_all([rules_dir, content_dir], date.today(), rules_dir=rules_dir, content_dir=content_dir)
-    return _render("editor/lint.html", problems=problems, base=rules_dir.parent)
+    """The checks on what patients get: the published versions, which live in the database (ADR 0006),
+    and the files that have none yet. A broken file on disk that patients never get is not a live
+    problem here (``voordeur lint`` checks the files). Open drafts and changes waiting for review
+    follow, each checked against what is live now, as their change page does."""
+    live = live_content()
+    snapshot = live.live.current
+    problems = sorted({problem for found in snapshot.problems.values() for problem in found})
+    db = get_db()
+    drafts = [(version, recheck(db, live, version, date.today())) for version in content_versions.open_versions(db)]
+    return _render("editor/lint.html", problems=problems, published=set(snapshot.sources), drafts=drafts)
 
 
 @bp.get("/pages/<slug>/<language>")
@@ -229,3 +236,9 @@ def _same_path(case_answers: Mapping[str, AnswerValue], answers: Mapping[str, An
 
 
 from . import versions as _versions  # noqa: E402,F401  (registers the change-control views on ``bp``)
+
+# isort: split
+# (versions first: the modules below import from forms, which versions loads)
+from . import shared_files as _shared_files  # noqa: E402,F401  (the prelude and the lexicon in the browser)
+from . import social_map as _social_map  # noqa: E402,F401  (the social map per municipality in the browser)
+from . import structure as _structure  # noqa: E402,F401  (guided forms for a tree's structure)

@@ -361,5 +361,6 @@ def _history(target: Target):
     )
 
 
+from . import cases as _cases  # noqa: E402,F401  (a tree's cases in forms; the simulator keeps a walk as a case)
 from . import forms as _forms  # noqa: E402,F401  (registers the form editor's views on ``bp``)
 from . import messages as _messages  # noqa: E402,F401  (the checker's messages in the editor's words)

@@ -97,6 +97,10 @@ def live_text(db: Database, content: Content, target: Target) -> tuple[str | Non
 
 def check_draft(content: Content, target: Target, old: str | None, text: str, today: date) -> DraftCheck:
     """Load the draft in place of the live version, check it exactly as the portal would, and classify it."""
+    if target.kind not in ("tree", "page"):  # the prelude, the lexicon, a social map
+        from .shared_checks import check_shared
+
+        return check_shared(content, target, old, text, today)
     path = path_of(content, target.kind, target.key, target.language)
     token = "draft:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     trial = content.live.trial(today, {path: Source(target.kind, text, token)})

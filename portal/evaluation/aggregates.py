@@ -34,6 +34,7 @@ from sqlite_utils import Database
 from ..storage import glance
 from ..storage import stats as store
 from ..storage.practices import list_practices
+from . import glance as at_a_glance
 from . import headlines, stats
 
 #: An instance id: lower-case letters, digits and hyphens (it names a folder of the combined set).
@@ -44,6 +45,7 @@ FIGURES = (
     "econsult_on_time",
     "contacts_avoided",
     "selfhelp_held",
+    "selfhelp_helped",
     "triage_agreement",
     "over_triage",
     "under_triage",
@@ -108,7 +110,9 @@ def figures(db: Database, practice: str, month: date, now: datetime) -> dict[str
         "contacts_avoided": headlines.contacts_avoided(
             ((r["route"], r["counterfactual"], r["n"]) for r in signals), finished
         ),
-        "selfhelp_held": headlines.selfhelp_held(helped, answered),
+        # Self-help that held: only the month's days at least 14 days before ``now`` (see headlines.py).
+        "selfhelp_held": at_a_glance.selfhelp_held(db, scope, first, last, None, now, routes),
+        "selfhelp_helped": headlines.selfhelp_helped(helped, answered),
         "triage_agreement": headlines.Figure(disposition.agreement, disposition.total),
         "over_triage": headlines.Figure(disposition.over_triage, disposition.total),
         "under_triage": headlines.Figure(disposition.under_triage, disposition.total),
@@ -117,10 +121,11 @@ def figures(db: Database, practice: str, month: date, now: datetime) -> dict[str
 
 def headline_rows(db: Database, practice: str, month: date, now: datetime) -> list[dict]:
     """One row per figure; a figure the dashboard would hide (denominator below ``MIN_CELL``)
-    keeps its name and loses both numbers. A figure without any data is left out."""
+    keeps its name and loses both numbers. A figure without any data, or not yet countable (self-help
+    that held in a month that lies wholly within the last 14 days), is left out."""
     rows = []
     for name, figure in figures(db, practice, month, now).items():
-        if figure.status is headlines.Status.NO_DATA:
+        if figure.status in (headlines.Status.NO_DATA, headlines.Status.NOT_YET):
             continue
         hidden = figure.status is headlines.Status.SUPPRESSED
         rows.append(

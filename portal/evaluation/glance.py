@@ -15,9 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlite_utils import Database
 
 from ..storage import glance as store
+from ..storage import routing
 from ..storage import stats as rollups
 from ..triage.engine import EMERGENCY_PAGE_ID, PROFILE_PAGE_ID, RISK_PAGE_ID
-from ..triage.model import Outcome, Question, Tree
+from ..triage.model import Outcome, Question, Route, Tree
 from . import headlines, stats
 from .headlines import Figure
 
@@ -61,11 +62,11 @@ class Filters:
 
 
 def bucket_start(day: date, grain: str) -> date:
-    return rollups._bucket(grain, day)
+    return rollups.bucket_first_day(grain, day)
 
 
 def bucket_end(first: date, grain: str) -> date:
-    return rollups._bucket_end(grain, first)
+    return rollups.bucket_last_day(grain, first)
 
 
 def bucket_starts(start: date, end: date, grain: str) -> list[date]:
@@ -151,13 +152,13 @@ def share_lines(
     for first in firsts:
         counts, earlier = _totals(now, first), _totals(year_before, a_year_earlier(first, grain))
         whole, whole_before = sum(counts.values()), sum(earlier.values())
-        cut_short = is_partial(first, grain, start, end, today)
+        cut_short, text = is_partial(first, grain, start, end, today), label(first)  # once per bucket, not per line
         for key in keys:
             routes = headlines.WITHOUT_VISIT_ROUTES if key == "without_visit" else {key}
             part = sum(n for route, n in counts.items() if route in routes)
             part_before = sum(n for route, n in earlier.items() if route in routes)
             lines[key].shares.append(
-                Share(first, label(first), cut_short, Figure(part, whole), Figure(part_before, whole_before))
+                Share(first, text, cut_short, Figure(part, whole), Figure(part_before, whole_before))
             )
     return list(lines.values())
 
@@ -196,6 +197,10 @@ class Headline:
     previous: Figure
     year_before: Figure
     baseline: Figure | None = None
+    #: A second, smaller figure shown under this one (self-help that held: that helped, in words).
+    secondary: Figure | None = None
+    #: Self-help that held: the period reaches into the last 14 days, counted up to this start day.
+    counted_until: date | None = None
 
     @property
     def against_previous(self) -> headlines.Change:
@@ -216,12 +221,13 @@ class PeriodFigures:
     econsult_on_time: Figure
     contacts_avoided: Figure
     selfhelp_held: Figure
+    selfhelp_helped: Figure
 
 
 def period_figures(
     db: Database, practices: list[str], start: date, end: date, tree_id: str | None, now: datetime
 ) -> PeriodFigures:
-    """The four headline figures of one period, as ``headlines.py`` defines them."""
+    """The headline figures of one period, as ``headlines.py`` defines them."""
     routes = store.route_counts(db, practices, start, end, tree_id)
     answers = store.counterfactuals(db, practices, start, end, tree_id)
     states = [
@@ -237,8 +243,38 @@ def period_figures(
         contacts_avoided=headlines.contacts_avoided(
             ((row["route"], row["counterfactual"], row["n"]) for row in answers), sum(routes.values())
         ),
-        selfhelp_held=headlines.selfhelp_held(helped, answered),
+        selfhelp_held=selfhelp_held(db, practices, start, end, tree_id, now, routes),
+        selfhelp_helped=headlines.selfhelp_helped(helped, answered),
     )
+
+
+def selfhelp_held(
+    db: Database,
+    practices: list[str],
+    start: date,
+    end: date,
+    tree_id: str | None,
+    now: datetime,
+    routes: Mapping[str, int] | None = None,
+) -> Figure:
+    """Self-help that held over the days of start..end that are at least 14 days ago.
+
+    The self-care triages come from the rollups (``routes``: this period's finished triages by
+    route, when the caller has them), the returned ones from the routing log's small partial
+    index (``routing.returned_self_care``).
+    """
+    last = min(end, countable_until(now))
+    if last < start:
+        return headlines.selfhelp_held(0, 0, countable=False)
+    if routes is None or last != end:
+        routes = store.route_counts(db, practices, start, last, tree_id)
+    returned = routing.returned_self_care(db, practices, start.isoformat(), last.isoformat(), tree_id)
+    return headlines.selfhelp_held(routes.get(Route.SELF_CARE, 0), returned)
+
+
+def countable_until(now: datetime) -> date:
+    """The last start day of self-care triages that can no longer be marked returned (14 days ago)."""
+    return date.fromisoformat(routing.countable_until(now))
 
 
 def _utc(text: str) -> datetime:
@@ -256,7 +292,10 @@ def baseline_without_visit(rows: Iterable[Mapping[str, int]]) -> Figure:
 
 
 def headline_figures(db: Database, filters: Filters, now: datetime) -> list[Headline]:
-    """The four headlines for this period, the previous one and the same dates a year earlier."""
+    """The four headlines for this period, the previous one and the same dates a year earlier.
+
+    Self-help that held also carries self-help that helped (``secondary``) and, when the period
+    reaches into the last 14 days, the last start day it could count (``counted_until``)."""
     practices = list(filters.practices)
     periods = (
         (filters.start, filters.end),
@@ -269,9 +308,19 @@ def headline_figures(db: Database, filters: Filters, now: datetime) -> list[Head
     # The baseline counts contacts of every complaint: it compares only with every complaint.
     baseline_rows = [] if filters.tree_id else rollups.baseline(db, practices)
     baseline = baseline_without_visit(baseline_rows) if baseline_rows else None
+    cutoff = countable_until(now)
     return [
         Headline(key, getattr(current, key), getattr(previous, key), getattr(year_before, key), baseline)
         if key == "without_visit"
+        else Headline(
+            key,
+            current.selfhelp_held,
+            previous.selfhelp_held,
+            year_before.selfhelp_held,
+            secondary=current.selfhelp_helped,
+            counted_until=cutoff if filters.end > cutoff >= filters.start else None,
+        )
+        if key == "selfhelp_held"
         else Headline(key, getattr(current, key), getattr(previous, key), getattr(year_before, key))
         for key in ("without_visit", "econsult_on_time", "contacts_avoided", "selfhelp_held")
     ]

@@ -1,4 +1,4 @@
-"""The four headline figures of the evaluation dashboard, defined once, over plain counts.
+"""The headline figures of the evaluation dashboard, defined once, over plain counts.
 
 The regional plan (MTVP) asks four questions of the digital front door. Each is answered
 here by a pure function over counts that the rollups (or an instance's exported
@@ -30,14 +30,19 @@ The figures:
     practice contact (self-care or the social domain; an e-consult is a practice contact).
     ``estimate`` extrapolates that share to all finished triages of the period.
 ``selfhelp_held``
-    Self-help that held, as far as it can be measured without following a person: of the
-    answers to "Did this information help you?" on a self-help page that a patient reached
-    from a triage whose outcome was self-care, the share that said yes. The answer is given
-    when reading the page, not 14 days later: Voordeur does not link a patient's visits
-    (the routing log holds no personal data and no identifier that survives a visit), so
-    "no new contact for the same complaint within 14 days" cannot be counted as such.
-    Feedback is attributed to the practice, complaint and start day of the triage it came
-    from; feedback on pages opened without a triage is not counted.
+    Self-help that held: of the triages whose outcome was self-care and that started at
+    least 14 days ago, the share *not* marked ``returned`` — that is, after which the same
+    browser did not start a triage for the same complaint, nor send any request to the
+    practice, within 14 days (``portal/patient/returns.py``: the patient's browser remembers
+    the triage in a cookie; the routing log gets one flag and no personal data). Triages of
+    the last 14 days cannot be counted yet. Measured per browser: a phone call, another
+    device or a cleared browser is not seen, so the share is an upper bound.
+``selfhelp_helped``
+    Self-help that helped, in the patients' words: of the answers to "Did this information
+    help you?" on a self-help page reached from a triage whose outcome was self-care, the
+    share that said yes, when reading the page. Attributed to the practice, complaint and
+    start day of the triage it came from; feedback on pages opened without a triage is not
+    counted. Shown under "self-help that held" and in "Did the advice hold?".
 
 Changes are in percentage points (0.05 = five points), against the previous period of the
 same length and the same dates a year earlier.
@@ -66,6 +71,7 @@ class Status(StrEnum):
     SHOWN = "shown"
     SUPPRESSED = "suppressed"
     NO_DATA = "no_data"
+    NOT_YET = "not_yet"  # self-help that held: every triage of the period is younger than 14 days
 
 
 class Direction(StrEnum):
@@ -82,9 +88,13 @@ class Figure:
     whole: int
     #: Only for ``contacts_avoided``: the share applied to every finished triage of the period.
     estimate: int | None = None
+    #: Only for ``selfhelp_held``: none of the period's days is 14 days ago yet, so nothing is countable.
+    not_yet: bool = False
 
     @cached_property
     def status(self) -> Status:
+        if self.not_yet:
+            return Status.NOT_YET
         if self.whole == 0:
             return Status.NO_DATA
         if stats.suppressed(self.whole):
@@ -163,7 +173,18 @@ def contacts_avoided(rows: Iterable[tuple[str, str | None, int]], finished: int)
     return Figure(avoided, answered, estimate=round(figure.value * finished))
 
 
-def selfhelp_held(helped: int, answered: int) -> Figure:
+def selfhelp_held(self_care: int, returned: int, *, countable: bool = True) -> Figure:
+    """Self-care triages at least 14 days old that were not marked returned, out of all of them.
+
+    ``self_care`` and ``returned`` count only triages that started 14 or more days ago; with
+    ``countable`` False the period has no such day yet: "not yet countable", not "no data".
+    """
+    if not countable:
+        return Figure(0, 0, not_yet=True)
+    return Figure(self_care - returned, self_care)
+
+
+def selfhelp_helped(helped: int, answered: int) -> Figure:
     """Answers "this helped" out of all answers on self-help pages reached from a self-care outcome."""
     return Figure(helped, answered)
 

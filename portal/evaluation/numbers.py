@@ -10,15 +10,20 @@ made here, once per page, instead of by a macro per cell.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal, format_percent, get_group_symbol
 from markupsafe import Markup, escape
 
+from . import stats
 from .headlines import Figure, Status
+
+if TYPE_CHECKING:
+    from .glance import Share
 
 
 @cache
@@ -28,6 +33,13 @@ def _percents(locale: str) -> tuple[str, ...]:
 
 def percent_in(locale: str, value: float) -> str:
     """0.5 → "50%": Babel's rounding (half to even, on the decimal text of the value)."""
+    scaled = value * 100
+    nearest = round(scaled)
+    # Float rounding is Babel's unless the value lies within a hair of a half (0.125 → 12.5):
+    # only there can the binary value and its decimal text round apart, so only there is
+    # the slow exact way (a Decimal per cell) taken.
+    if abs(abs(scaled - int(scaled)) - 0.5) > 1e-9 and 0 <= nearest <= 100:
+        return _percents(locale)[nearest]
     hundredths = int((Decimal(str(value)) * 100).quantize(Decimal(1), ROUND_HALF_EVEN))
     if 0 <= hundredths <= 100:
         return _percents(locale)[hundredths]
@@ -43,6 +55,12 @@ def number_in(locale: str, value: float) -> str:
     """1234 → "1.234" (Dutch) or "1,234"; 7.5 → "7,5"."""
     if isinstance(value, int):
         return f"{value:,}".replace(",", _group_symbol(locale))
+    return _decimal(locale, value)
+
+
+@lru_cache(maxsize=4096)
+def _decimal(locale: str, value: float) -> str:
+    """Babel's text for a fraction (a median: a few hundred distinct values, each formatted once)."""
     return format_decimal(value, locale=locale)
 
 
@@ -78,6 +96,31 @@ class Cells:
         """A table row's cells of shares, made in one go (a wide table has thousands)."""
         # Each cell is already safe HTML (digits and %, the hidden mark, the escaped "no data").
         return Markup("".join(f"<td>{self.share(figure)}</td>" for figure in figures))
+
+    def share_rows(self, shares: Iterable[Share], partial: str) -> Markup:
+        """The rows of a line chart's table: the bucket (marked ``partial`` when cut short), its
+        share, the share a year earlier and the finished triages it rests on."""
+        rows = []
+        for share in shares:
+            label = f"{escape(share.label)} {escape(partial)}" if share.partial else escape(share.label)
+            whole = escape(self.no_data) if share.now.whole == 0 else self.num(stats.shown(share.now.whole))
+            rows.append(
+                f'<tr><th scope="row">{label}</th><td>{self.share(share.now)}</td>'
+                f"<td>{self.share(share.year_before)}</td><td>{whole}</td></tr>"
+            )
+        return Markup("".join(rows))
+
+    def pct_tds(self, shares: Mapping[str, float | None], keys: Iterable[str]) -> Markup:
+        """``<td>`` cells of ``shares[key]`` for each key, in one go (a route mix per row)."""
+        return Markup("".join(f"<td>{self.pct(shares[key])}</td>" for key in keys))
+
+    def count_tds(self, counts: Mapping[str, int], keys: Iterable[str]) -> Markup:
+        """``<td>`` cells of the counts in a table of counts (``shown_cell``: an empty cell is 0)."""
+        return Markup("".join(f"<td>{self.num(stats.shown_cell(counts.get(key, 0)))}</td>" for key in keys))
+
+    def median(self, value: float | None) -> str:
+        """A median, or a dash when there is none (too few triages)."""
+        return "—" if value is None else self.number(value)
 
 
 def cells(locale: str, hidden_title: str, threshold: int, no_data: str) -> Cells:

@@ -49,22 +49,40 @@ def partial(first: date, period: Period, today: date) -> bool:
     return first < period.start or bucket_end(first, period.bucket) > min(period.end, today)
 
 
-def overview(db: Database, scope: list[str], period: Period, tree_id: str | None = None) -> dict:
-    routes = filtered.route_counts(db, scope, period.start, period.end, tree_id)
+def overview(
+    db: Database, scope: list[str], period: Period, tree_id: str | None = None, trees: dict | None = None
+) -> dict:
+    """Started, finished and stopped triages and the route mix, against the previous period;
+    ``trees``: ``storage.glance.per_tree`` of the period if read already (its totals are these)."""
     previous = filtered.route_counts(db, scope, period.previous.start, period.previous.end, tree_id)
-    states = filtered.state_counts(db, scope, period.start, period.end, tree_id)
-    started = sum(states.values())
-    finished = states.get("finished", 0)
+    if trees is None:
+        routes = filtered.route_counts(db, scope, period.start, period.end, tree_id)
+        states = filtered.state_counts(db, scope, period.start, period.end, tree_id)
+        started, finished, abandoned = sum(states.values()), states.get("finished", 0), states.get("abandoned", 0)
+    else:
+        routes = _route_totals(trees)
+        started = sum(data["started"] for data in trees.values())
+        finished = sum(data["finished"] for data in trees.values())
+        abandoned = sum(data["abandoned"] for data in trees.values())
     return {
         "started": started,
         "finished": finished,
-        "abandoned": states.get("abandoned", 0),
+        "abandoned": abandoned,
         "change": stats.Change(finished, sum(previous.values())),
         "routes": {r: routes.get(r, 0) for r in stats.ROUTES},
         "mix": stats.route_mix(routes),
         "previous_mix": stats.route_mix(previous),
         "suppressed": stats.suppressed(finished),
     }
+
+
+def _route_totals(trees: dict) -> dict[str, int]:
+    """Finished triages per route over all complaints of ``storage.glance.per_tree``."""
+    totals: dict[str, int] = {}
+    for data in trees.values():
+        for route, n in data["routes"].items():
+            totals[route] = totals.get(route, 0) + n
+    return totals
 
 
 def per_complaint(
@@ -213,8 +231,9 @@ def _aware(text: str) -> datetime:
 
 def practice_comparison(db: Database, practices: list[str], period: Period, tree_id: str | None = None) -> list[dict]:
     rows = []
+    by_practice = filtered.route_counts_by_practice(db, practices, period.start, period.end, tree_id)
     for slug in practices:
-        routes = filtered.route_counts(db, [slug], period.start, period.end, tree_id)
+        routes = by_practice[slug]
         total = sum(routes.values())
         rows.append(
             {
@@ -226,7 +245,9 @@ def practice_comparison(db: Database, practices: list[str], period: Period, tree
     return rows
 
 
-def baseline_comparison(db: Database, scope: list[str], period: Period) -> dict:
+def baseline_comparison(db: Database, scope: list[str], period: Period, routes: dict[str, int] | None = None) -> dict:
+    """The baseline months against the period; ``routes``: the period's finished triages per
+    route over every complaint, if read already (the baseline compares with all complaints)."""
     rows = store.baseline(db, scope)
     months = len({r["month"] for r in rows})
     if not months:
@@ -234,7 +255,8 @@ def baseline_comparison(db: Database, scope: list[str], period: Period) -> dict:
     consults = sum(r["consults"] for r in rows) / months
     calls = sum(r["phone_calls"] for r in rows) / months
     days = (period.end - period.start).days + 1
-    routes = store.route_counts(db, scope, period.start, period.end)
+    if routes is None:
+        routes = store.route_counts(db, scope, period.start, period.end)
     per_month = {route: n * 30.4 / days for route, n in routes.items()}
     return {
         "months": months,

@@ -13,6 +13,9 @@ import re
 import time
 from collections.abc import Callable, Collection
 from datetime import date, timedelta
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
@@ -127,11 +130,11 @@ def _complaint_titles() -> dict[str, str]:
 
 
 def _series_labels(
-    series: list[tuple[str, dict[str, int]]], filters: glance.Filters
+    series: list[tuple[str, dict[str, int]]], filters: glance.Filters, label: Callable[[date], str]
 ) -> list[tuple[str, dict[str, int]]]:
     """Each bucket labelled in the reader's language ("2 mrt." or "mrt. 2026"), and marked when
     the period (or today) cuts it short, so a partial week does not look like a drop."""
-    today, label = clock.local().date(), _bucket_label(filters.grain)
+    today = clock.local().date()
     labelled = []
     for key, counts in series:
         first = date.fromisoformat(key)
@@ -193,8 +196,12 @@ def _filters(titles: dict[str, str]) -> glance.Filters:
 
 
 def _bucket_label(grain: str) -> Callable[[date], str]:
-    """A bucket's short label in the reader's language: "2 mrt." (week), "mrt. 2026", "K1 2026"."""
+    """A bucket's short label in the reader's language: "2 mrt." (week), "mrt. 2026", "K1 2026".
 
+    Made once per page and remembered per bucket: the line charts and the table of numbers label
+    the same buckets, and Babel takes about a millisecond per date."""
+
+    @cache
     def label(first: date) -> str:
         if grain == "week":
             return format_date(first, "d MMM")
@@ -244,13 +251,13 @@ def _line_charts(lines: list[glance.Line], filters: glance.Filters, baseline: Fi
 
 
 def _sparklines(trends: list[glance.Trend], titles: dict[str, str]) -> dict[str, str]:
+    # Translated once and filled in per complaint (gettext without values leaves the %(…)s in):
+    # a lookup per row cost more than drawing the line.
+    title = _("%(complaint)s: share handled without a practice visit over time")
     return {
         trend.tree_id: sparkline(
             [point.value for point in trend.points],
-            title=_(
-                "%(complaint)s: share handled without a practice visit over time",
-                complaint=titles.get(trend.tree_id, trend.tree_id),
-            ),
+            title=title % {"complaint": titles.get(trend.tree_id, trend.tree_id)},
             chart_id=f"spark-{trend.tree_id}",
         )
         for trend in trends
@@ -271,6 +278,16 @@ def _filter_summary(filters: glance.Filters, practices: list, titles: dict[str, 
         titles[filters.tree_id] if filters.tree_id else _("all complaints"),
     ]
     return summary
+
+
+def _complaint_link(filters: glance.Filters) -> Callable[[str], str]:
+    """The page's URL with the same filters and one complaint chosen, for the tables that link
+    every row to its complaint: ``url_for`` once, the complaint appended (``klacht`` comes last
+    in ``Filters.args``, so this is the very URL ``url_for`` would build for each row)."""
+    args: dict[str, Any] = filters.args(klacht=None)
+    base = url_for(".dashboard", **args)
+    joiner = "&" if "?" in base else "?"
+    return lambda tree_id: f"{base}{joiner}{urlencode({'klacht': tree_id})}"
 
 
 def _page_words() -> dict[str, str]:
@@ -294,7 +311,7 @@ def dashboard():
     filters = _filters(titles)
     scope, tree_id = list(filters.practices), filters.tree_id
     period = report.Period(filters.start, filters.end)
-    today = clock.local().date()
+    today, label = clock.local().date(), _bucket_label(filters.grain)
     firsts = glance.bucket_starts(filters.start, filters.end, filters.grain)
     now_counts = stats_glance.finished_by_bucket(db, scope, filters.start, filters.end, filters.grain, tree_id)
     year_start, year_end = glance.last_year_range(
@@ -309,10 +326,10 @@ def dashboard():
         start=filters.start,
         end=filters.end,
         today=today,
-        label=_bucket_label(filters.grain),
+        label=label,
     )
     heads = glance.headline_figures(db, filters, clock.now())
-    series = _series_labels(_counts_by_bucket(now_counts), filters)
+    series = _series_labels(_counts_by_bucket(now_counts), filters, label)
     trends = glance.complaint_trends(now_counts, firsts)
     practices = [get_practice(db, slug) for slug in staff.practices]
     locale = str(get_locale() or "nl")
@@ -320,6 +337,7 @@ def dashboard():
     trees_data = stats_glance.per_tree(db, scope, filters.start, filters.end, tree_id)
     funnel = report.funnel(db, scope, period, tree_id, trees_data)
     disposition = report.triage_vs_disposition(db, scope, period, tree_id)
+    overview = report.overview(db, scope, period, tree_id, trees_data)
     return render_template(
         "evaluation/dashboard.html",
         staff=staff,
@@ -342,7 +360,7 @@ def dashboard():
             _("Finished triages per %(grain)s, by route", grain=GRAIN_NAMES[filters.grain]),
         ),
         sparklines=_sparklines(trends, titles),
-        overview=report.overview(db, scope, period, tree_id),
+        overview=overview,
         complaints=report.per_complaint(db, scope, period, tree_id, trees_data),
         funnel=[
             {**row, "page": glance.page_label(trees.get(row["tree_id"]), row["last_node"], locale, words)}
@@ -360,12 +378,14 @@ def dashboard():
         comparison=report.practice_comparison(db, list(staff.practices), period, tree_id)
         if len(staff.practices) > 1
         else [],
-        baseline=report.baseline_comparison(db, scope, period),
+        # Without a complaint chosen, the overview's routes are those of every complaint.
+        baseline=report.baseline_comparison(db, scope, period, None if tree_id else overview["routes"]),
         routes=ROUTES,
         # Each route's name translated once, not once per table cell (a lazy string is looked up each time).
         route_names={route: str(ROUTE_LABELS[route]) for route in ROUTES},
         colours=ROUTE_COLOURS,
         titles=titles,
+        complaint_link=_complaint_link(filters),
         grains=glance.GRAINS,
         grain_names=GRAIN_NAMES,
     )
@@ -569,6 +589,7 @@ def yearly_report():
         complaints=report.per_complaint(db, scope, period),
         disposition=report.triage_vs_disposition(db, scope, period),
         signals=report.signals(db, scope, period),
+        held=glance.selfhelp_held(db, scope, period.start, period.end, None, clock.now()),
         speed=report.econsult_speed(db, scope, period, clock.zone()),
         baseline=report.baseline_comparison(db, scope, period),
         routes=ROUTES,

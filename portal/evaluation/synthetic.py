@@ -163,7 +163,11 @@ ROW_COLUMNS = (
     "disposition_at",
     "questions",
     "counterfactual",
+    "returned",
 )
+#: Self-care triages after which the same browser came back within 14 days (``patient/returns.py``):
+#: about 15 %, decided by the run id's last random byte so that no extra draw changes the other columns.
+RETURNED_BELOW = 38
 _HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60))
 _LOCALES = ("nl", "nl", "nl", "en")
 
@@ -192,6 +196,7 @@ class _PathRows:
         self.tree, self.path = tree, path
         outcome, answers = path.outcome, path.answers
         self.request = outcome.route in REQUEST_KIND_FOR_ROUTE
+        self.self_care = outcome.route is Route.SELF_CARE
         self.counterfactuals = COUNTERFACTUAL_BY_ROUTE.get(outcome.route, DEFAULT_COUNTERFACTUAL)
         self.counterfactual_cum = list(accumulate(w for _o, w in self.counterfactuals))
         self.head = (tree.id, tree.version, tree.prelude.version)
@@ -205,7 +210,7 @@ class _PathRows:
         if random_() < 0.11 and len(path.pages) > 1:  # abandoned halfway
             stop = 1 + int(random_() * (len(path.pages) - 1))
             return (run_id, practice, *self.head, "nl", *self._stopped(stop), 0, started, started, None, 1,
-                    None, None, None, self.stops[stop][-1], None)  # fmt: skip
+                    None, None, None, self.stops[stop][-1], None, 0)  # fmt: skip
         finished_minute = minute + min(int(rng.lognormvariate(1.1, 0.6)), 60)
         finished = texts.at(finished_minute)
         final_route = final_urgency = disposition_at = counterfactual = None
@@ -216,8 +221,9 @@ class _PathRows:
             choice = bisect(self.counterfactual_cum, random_() * self.counterfactual_cum[-1])
             counterfactual = self.counterfactuals[min(choice, len(self.counterfactuals) - 1)][0]
         locale = _LOCALES[int(random_() * 4)]
+        returned = int(self.self_care and int(run_id[-2:], 16) < RETURNED_BELOW)
         return (run_id, practice, *self.head, locale, *self.profile, *self.outcome, started, finished, finished, 0,
-                final_route, final_urgency, disposition_at, path.questions, counterfactual)  # fmt: skip
+                final_route, final_urgency, disposition_at, path.questions, counterfactual, returned)  # fmt: skip
 
     def _stopped(self, stop: int) -> tuple:
         """(who_for, age_band, sex, answers, last_node, outcome_node, route, urgency) of a run

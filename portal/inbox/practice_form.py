@@ -150,7 +150,8 @@ class PracticeForm(FlaskForm):
         for name in ("name", "phone", "address", "hap_name", "hap_phone", "municipality", "municipality_phone"):
             self[name].data = getattr(practice, name)
         cap = practice.econsult_daily_cap
-        self.econsult_daily_cap.data = "" if cap is None else str(cap)
+        # 0 (from an older import) means no limit to the patient side, as empty does: show it as empty.
+        self.econsult_daily_cap.data = str(cap) if cap else ""
         self.other_municipalities.data = "\n".join(practice.other_municipalities)
         for day in WEEKDAYS:
             self[day].data = format_hours(practice.opening_hours.get(day, []))

@@ -43,7 +43,7 @@ class ContentLibrary:
     def __init__(self, directory: Path, live: LiveFiles | None = None) -> None:
         self.directory = directory
         self.page_kind: Kind[Page] = Kind("page", self._page_files, _load_page)
-        self.map_kind: Kind[Municipality] = Kind("social map", lambda _snapshot: self.files()[1], _load_social_map)
+        self.map_kind: Kind[Municipality] = Kind("social map", self._map_files, _load_social_map)
         self.tree_ids: frozenset[str] = frozenset()
         self.live = live if live is not None else LiveFiles(check=self._check_alone)
         self.live.add(self.page_kind, self.map_kind)
@@ -58,6 +58,12 @@ class ContentLibrary:
         """The page files, and the pages published in the browser that have none (``portal.contentlib``)."""
         files = self.files()[0]
         extra = snapshot.extra("page", self.directory / PAGES_DIR)
+        return sorted({*files, *extra}) if extra else files
+
+    def _map_files(self, snapshot: Snapshot) -> list[Path]:
+        """The social-map files, and the maps published in the browser that have none (``portal.contentlib``)."""
+        files = self.files()[1]
+        extra = snapshot.extra("social map", self.directory / SOCIAL_MAP_DIR)
         return sorted({*files, *extra}) if extra else files
 
     def refresh(self, today: date, tree_ids: Iterable[str] = ()) -> None:

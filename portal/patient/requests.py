@@ -26,7 +26,7 @@ from ..storage.routing import Run, mark_cap_redirected
 from ..triage.model import Outcome, Tree
 from ..vocabulary import RequestKind
 from ..workdays import answer_due
-from . import bp, conversation, limits
+from . import bp, conversation, limits, returns
 from .forms import DAYPARTS, FOR_WHOM, RequestForm, photo_problem
 from .next_steps import offered_request, urgent_call
 from .routes import load_run, sent_request
@@ -120,6 +120,7 @@ def send_request(practice_slug: str, tree_id: str, run_id: str):
         return _render_form(page, problem="unavailable", status=503)
     except store.KeyConflict:
         abort(400)
+    returns.came_back(None)  # a contact with the practice: an earlier self-care triage did not hold
     return redirect(url_for(".request_status", token=sent.status_token, sent=1), 303)
 
 

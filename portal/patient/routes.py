@@ -48,7 +48,7 @@ from ..triage.engine import (
 from ..triage.model import AnswerValue, Outcome, Tree, ticked
 from ..triage.search import is_crisis, order_key
 from ..vocabulary import Counterfactual, member
-from . import bp, limits, ownership, pagecache, validation
+from . import bp, limits, ownership, pagecache, returns, validation
 from .forms import answers_from, page_form, posted_answers
 from .next_steps import asks_counterfactual, care_level, next_steps, outcome_heading
 
@@ -217,6 +217,7 @@ def begin(practice_slug: str, tree_id: str):
         except StorageUnavailable:
             return _render_page(practice, tree, None, first, page, form, problem="unavailable", status=503)
         ownership.bind(run_id)
+        returns.came_back(tree.id)  # the same complaint again: an earlier self-care triage did not hold
         return _after_answer(practice, tree, run_id, result, answers)
     return _render_page(practice, tree, None, first, page, form)
 
@@ -354,6 +355,8 @@ def step_url(practice: Practice, tree: Tree, run_id: str, page_id: str) -> str:
 
 def _after_answer(practice: Practice, tree: Tree, run_id: str, result: Walk, answers: dict[str, AnswerValue]):
     next_url = _step_url(practice, tree, run_id, result)
+    if result.finished:
+        returns.after_outcome(run_id, tree.id, result.step)  # self-care: this browser remembers it 14 days
     if not htmx:
         return redirect(next_url, 303)
     if result.finished:

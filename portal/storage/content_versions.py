@@ -27,7 +27,8 @@ DRAFT, SUBMITTED, REJECTED, PUBLISHED, SUPERSEDED, WITHDRAWN = (
 #: Versions someone still works on or must review.
 OPEN = (DRAFT, SUBMITTED)
 #: The values the table's CHECKs allow (``tests/unit/test_vocabulary.py`` compares them).
-KINDS = ("tree", "page")
+#: ``prelude``, ``lexicon`` and ``social_map`` since migration 0016 (``key`` 'prelude', 'lexicon', a map's slug).
+KINDS = ("tree", "page", "prelude", "lexicon", "social_map")
 STATUSES = (DRAFT, SUBMITTED, "approved", REJECTED, PUBLISHED, SUPERSEDED, WITHDRAWN)
 ORIGINS = ("file", "editor", "rollback", "emergency")
 CLASSIFICATIONS = ("none", "wording", "logic")
@@ -41,7 +42,7 @@ class Conflict(RuntimeError):
 @dataclass(frozen=True)
 class ContentVersion:
     id: int
-    kind: str  # tree | page
+    kind: str  # tree | page | prelude | lexicon | social_map
     key: str  # tree id or page slug
     language: str  # '' for a tree
     number: int | None  # given when published
@@ -280,11 +281,19 @@ def publish_now(
     now: datetime,
     classification: str | None = None,
     changes: tuple[str, ...] = (),
+    expect_live: int | bool | None = True,
 ) -> tuple[int, int]:
-    """Publish a text at once, without review: a shipped file (``origin='file'``) or an
-    admin's emergency rollback (``'emergency'``, audited by the caller). Returns (id, number)."""
+    """Publish a text at once, without review: a shipped file (``origin='file'``), an
+    admin's emergency rollback (``'emergency'``, audited by the caller), or a social map
+    saved in the browser (``'editor'``). Returns (id, number).
+
+    ``expect_live`` (a version id, or None for "no version yet") raises ``Conflict`` when
+    the published version is another one: someone else saved since the form was opened.
+    The default ``True`` publishes whatever is live."""
     with immediate(db):
         live = current(db, kind, key, language)
+        if expect_live is not True and (live.id if live else None) != expect_live:
+            raise Conflict("another version was published since this form was opened")
         cursor = db.execute(
             "INSERT INTO content_versions (content_kind, key, language, version_status, origin, classification, "
             "changes, source, "

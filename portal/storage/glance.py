@@ -25,9 +25,6 @@ BUCKET_KEY = {
     "month": "substr(day, 1, 7) || '-01'",
     "quarter": "substr(day, 1, 5) || printf('%02d', (CAST(substr(day, 6, 2) AS INTEGER) - 1) / 3 * 3 + 1) || '-01'",
 }
-#: The rollup grains a series of this grain may read: never a coarser row, whose key would put
-#: a whole year into its January.
-_READABLE = {"week": (), "month": ("month",), "quarter": ("quarter", "month")}
 
 
 def _where(tree_id: str | None, where: str = "1") -> tuple[str, list]:
@@ -47,37 +44,41 @@ def _sum(
     where: str = "1",
 ) -> list[dict]:
     condition, extra = _where(tree_id, where)
-    return rollups._sum(db, table, columns, practices, start, end, where=condition, extra=extra)
-
-
-def _grain_source(table: str, practices: Sequence[str], start: date, end: date, grain: str) -> tuple[str, list]:
-    """The rollup rows of start..end that no bucket of ``grain`` cuts through, as a subquery."""
-    grains = _READABLE[grain]
-    pieces = rollups._calendar(start, end, grains) if grains else rollups._weeks_and_days(start, end)
-    ranges = rollups._merge(pieces) or [rollups.Span("day", start, start - timedelta(days=1))]
-    marks = ", ".join("?" for _ in practices)
-    scan = f"SELECT * FROM {table} WHERE grain = ? AND day >= ? AND day <= ? AND practice IN ({marks})"
-    params: list = []
-    for span in ranges:
-        params += [span.grain, span.first.isoformat(), span.last.isoformat(), *practices]
-    return f"({' UNION ALL '.join(scan for _ in ranges)})", params
+    return rollups.sum_counts(db, table, columns, practices, start, end, where=condition, extra=extra)
 
 
 def finished_by_bucket(
     db: Database, practices: Sequence[str], start: date, end: date, grain: str, tree_id: str | None = None
 ) -> dict[str, dict[str, dict[str, int]]]:
     """{bucket key: {complaint: {route: finished triages}}} for start..end, in time order."""
-    source, params = _grain_source("stats_flow", practices, start, end, grain)
+    source, params = rollups.spans_source(
+        "stats_flow", practices, rollups.series_spans(*_whole_edge_buckets(db, start, end, grain), grain)
+    )
     condition, extra = _where(tree_id, "state = 'finished'")
     result: dict[str, dict[str, dict[str, int]]] = {}
     # Plain tuples: a year by week is some ten thousand rows, and a dict per row cost a third of the time.
     for bucket, tree, route, n in db.execute(
-        f"SELECT {BUCKET_KEY[grain]} AS bucket, tree_id, route, sum(n) AS n FROM {source} WHERE {condition} "
+        # A row of the series' own grain is keyed by its bucket's first day already: only the edge
+        # days (and a quarter's months) need their key worked out, a date function per row.
+        f"SELECT CASE grain WHEN '{grain}' THEN day ELSE {BUCKET_KEY[grain]} END AS bucket, tree_id, route, "
+        f"sum(n) AS n FROM {source} WHERE {condition} "
         "GROUP BY bucket, tree_id, route ORDER BY bucket",
         [*params, *extra],
     ).fetchall():
         result.setdefault(bucket, {}).setdefault(tree, {})[route] = n
     return result
+
+
+def _whole_edge_buckets(db: Database, start: date, end: date, grain: str) -> tuple[date, date]:
+    """start..end with its first and last bucket of ``grain`` read whole where the part outside the
+    period holds no rows (before the first or after the last day with a triage): the week still
+    running is then one week row instead of its days so far."""
+    span = rollups.log_span(db)
+    if span is None or end < span[0] or start > span[1]:
+        return start, end
+    first = rollups.bucket_first_day(grain, start) if start <= span[0] else start
+    last = rollups.bucket_last_day(grain, end) if end >= span[1] else end
+    return first, last
 
 
 def route_counts(
@@ -87,6 +88,17 @@ def route_counts(
     return {row["route"]: row["n"] for row in rows}
 
 
+def route_counts_by_practice(
+    db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None
+) -> dict[str, dict[str, int]]:
+    """{practice: {route: finished triages}}: ``route_counts`` of each practice, in one read."""
+    rows = _sum(db, "stats_flow", "practice, route", practices, start, end, tree_id, "state = 'finished'")
+    counts: dict[str, dict[str, int]] = {practice: {} for practice in practices}
+    for row in rows:
+        counts[row["practice"]][row["route"]] = row["n"]
+    return counts
+
+
 def state_counts(
     db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None
 ) -> dict[str, int]:
@@ -94,11 +106,15 @@ def state_counts(
 
 
 def per_tree(db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None) -> dict:
-    """Per complaint: started, finished, route counts, histograms of questions and minutes."""
+    """Per complaint: started, finished, abandoned, route counts, histograms of questions and minutes.
+
+    The period's totals add up from these (``evaluation.report.overview``), so the dashboard
+    reads the flow rollup for its period once."""
     trees: dict[str, dict] = defaultdict(
         lambda: {
             "started": 0,
             "finished": 0,
+            "abandoned": 0,
             "routes": defaultdict(int),
             "questions": defaultdict(int),
             "minutes": defaultdict(int),
@@ -110,6 +126,8 @@ def per_tree(db: Database, practices: Sequence[str], start: date, end: date, tre
         if row["state"] == "finished":
             tree["finished"] += row["n"]
             tree["routes"][row["route"]] += row["n"]
+        elif row["state"] == "abandoned":
+            tree["abandoned"] += row["n"]
     for row in _sum(db, "stats_measures", "tree_id, measure, value", practices, start, end, tree_id):
         trees[row["tree_id"]][row["measure"]][row["value"]] += row["n"]
     return dict(trees)

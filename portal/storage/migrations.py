@@ -607,3 +607,65 @@ def _add_staff_role(db: Database, *, after: str, role: str) -> None:
     db.execute("ALTER TABLE staff_new RENAME TO staff")
     problems = db.execute("PRAGMA foreign_key_check").fetchall()
     assert not problems, f"foreign keys broken by the staff rebuild: {problems}"
+
+
+@migrations(name="0016_content_versions_for_prelude_lexicon_and_social_maps", transactional=False)
+def _content_versions_shared_files(db: Database) -> None:
+    # Issue 14: the prelude, the search lexicon and the social maps get versions in the
+    # database too (drafts and review for the prelude and lexicon; direct publishing with
+    # history for the social maps), so they survive restarts and a broken file on disk.
+    # `key` is 'prelude', 'lexicon' or the social map's slug. SQLite cannot alter a CHECK:
+    # the table is rebuilt with foreign keys off (it refers to itself through based_on).
+    from .db import immediate
+
+    with _foreign_keys_off(db), immediate(db):
+        _widen_check(
+            db,
+            table="content_versions",
+            old="content_kind IN ('tree', 'page')",
+            new="content_kind IN ('tree', 'page', 'prelude', 'lexicon', 'social_map')",
+        )
+
+
+def _widen_check(db: Database, *, table: str, old: str, new: str) -> None:
+    """Replace the CHECK text ``old`` of ``table`` by ``new`` with the 12-step rebuild (see
+    ``_add_staff_role``), keeping every row and index. Skipped when ``new`` is already there."""
+    (table_sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
+    if new in table_sql:
+        return
+    widened = table_sql.replace(old, new, 1)
+    assert widened != table_sql, f"the CHECK {old!r} was not found in {table}"
+    renamed = re.sub(rf'^CREATE TABLE "?{table}"?', f"CREATE TABLE {table}_new", widened, count=1)
+    assert renamed != widened, f"the {table} CREATE TABLE statement was not found"
+    indexes = [
+        sql
+        for (sql,) in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table]
+        ).fetchall()
+    ]
+    db.execute(renamed)
+    db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+    db.execute(f"DROP TABLE {table}")
+    db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    for sql in indexes:
+        db.execute(sql)
+    problems = db.execute("PRAGMA foreign_key_check").fetchall()
+    assert not problems, f"foreign keys broken by the {table} rebuild: {problems}"
+
+
+@migrations(name="0015_self_help_returns")
+def _self_help_returns(db: Database) -> None:
+    # "Self-help that held" (issue 15): a triage that ended in self-care is marked `returned` when
+    # the same browser, within 14 days, starts the same complaint again or sends a request to the
+    # practice (portal/patient/returns.py). A flag, nothing more: no link to the later triage or
+    # request, no cookie id. Not a column the rollups count, so the stats trigger ignores it.
+    if "returned" not in {column.name for column in db.table("triage_runs").columns}:
+        db.execute("ALTER TABLE triage_runs ADD COLUMN returned INTEGER NOT NULL DEFAULT 0")
+    # The dashboard counts returned self-care triages per practice and period from this index
+    # alone (portal/storage/routing.py, `returned_self_care`): it holds only the returned ones, and
+    # every column the count reads (SQLite checks the WHERE terms again from the index).
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS triage_runs_returned ON triage_runs "
+        "(practice, started_at, tree_id, route, validation_round, returned) "
+        "WHERE returned = 1 AND route = 'self_care' AND validation_round IS NULL"
+    )

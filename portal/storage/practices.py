@@ -43,18 +43,22 @@ def _row(practice: Practice) -> dict[str, Any]:
     return row
 
 
-_DECODED: dict[tuple[Any, ...], Practice] = {}  # a row as read → its Practice (rows hold only str, int, None)
+# A row as read (column names, values) → its Practice (rows hold only str, int, None).
+_DECODED: dict[tuple[tuple[str, ...], tuple[Any, ...]], Practice] = {}
 
 
 def _practice(row: dict[str, Any]) -> Practice:
     """The Practice of a row; a row read before gives the Practice made then (every patient request
     reads one: decoding it again cost more than the query). Nobody changes a Practice in place."""
-    key = tuple(row.items())
+    return _known((tuple(row), tuple(row.values())))
+
+
+def _known(key: tuple[tuple[str, ...], tuple[Any, ...]]) -> Practice:
     found = _DECODED.get(key)
     if found is None:
         if len(_DECODED) >= 1024:
             _DECODED.clear()
-        found = _DECODED[key] = _decode(row)
+        found = _DECODED[key] = _decode(dict(zip(*key, strict=True)))
     return found
 
 
@@ -113,8 +117,11 @@ def get_practice(db: Database, slug: str) -> Practice | None:
 
 
 def _read_practice(db: Database, slug: str) -> Practice | None:
-    rows = list(db.query("SELECT * FROM practices WHERE slug = ?", [slug]))
-    return _practice(rows[0]) if rows else None
+    """The row as a plain tuple: after any write (every answer is one, in either worker) the practice
+    is read again, and building a dict of it cost more than the query."""
+    cursor = db.conn.execute("SELECT * FROM practices WHERE slug = ?", [slug])
+    row = cursor.fetchone()
+    return _known((tuple(column[0] for column in cursor.description), row)) if row is not None else None
 
 
 def list_practices(db: Database) -> list[Practice]:

@@ -8,10 +8,11 @@ kept and analysed without a retention period.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,7 @@ class Run:
     questions: int | None = None
     counterfactual: str | None = None
     validation_round: str | None = None  # played in a validation round: left out of every evaluation figure
+    returned: bool = False  # self-care, then the same browser came back within 14 days (patient/returns.py)
 
 
 @dataclass(frozen=True)
@@ -116,16 +118,22 @@ def record_progress(
     commit per answer, not two) and nothing is stored once it is passed: False.
     """
     columns = {**_progress_columns(progress, now), "locale": locale}
-    assignments = ", ".join(f"{name} = :{name}" for name in columns)
     with immediate(db, durable=False):
         if limit is not None and not within_limit(db, limit.key, limit=limit.limit, window=limit.window, now=now):
             return False
-        db.execute(f"UPDATE triage_runs SET {assignments} WHERE id = :id", {**columns, "id": run_id})
+        db.conn.execute(_update_sql(tuple(columns)), {**columns, "id": run_id})
     return True
+
+
+@functools.lru_cache(maxsize=8)
+def _update_sql(names: tuple[str, ...]) -> str:
+    """The UPDATE of a step (the same few column sets every time: built once, not per answer)."""
+    return f"UPDATE triage_runs SET {', '.join(f'{name} = :{name}' for name in names)} WHERE id = :id"
 
 
 def _progress_columns(progress: Progress, now: datetime) -> dict[str, Any]:
     finished = progress.outcome_node is not None
+    at = minute(now)
     return {
         "answers": json.dumps(progress.answers),
         "who_for": progress.answers.get("who_for"),
@@ -137,22 +145,43 @@ def _progress_columns(progress: Progress, now: datetime) -> dict[str, Any]:
         "route": progress.route,
         "urgency": progress.urgency,
         "raised": int(progress.raised),
-        "last_active_at": minute(now),
-        "finished_at": minute(now) if finished else None,
+        "last_active_at": at,
+        "finished_at": at if finished else None,
         "abandoned": 0,
     }
 
 
 def get_run(db: Database, run_id: str) -> Run | None:
-    rows = list(db.query("SELECT * FROM triage_runs WHERE id = ?", [run_id]))
-    if not rows:
+    # The cursor itself, not ``db.query`` (every patient step reads its run: its generator and
+    # de-duplicated column names cost more than the read).
+    cursor = db.conn.execute("SELECT * FROM triage_runs WHERE id = ?", [run_id])
+    values = cursor.fetchone()
+    if values is None:
         return None
-    row = dict(rows[0])
+    row = dict(zip((column[0] for column in cursor.description), values, strict=True))
     row["answers"] = json.loads(row["answers"])
     row["raised"] = bool(row["raised"])
     row["abandoned"] = bool(row["abandoned"])
     row["cap_redirected"] = bool(row["cap_redirected"])
-    return Run(**row)
+    row["returned"] = bool(row.get("returned", 0))
+    return _run(row)
+
+
+def _run(row: dict[str, Any]) -> Run:
+    """``Run(**row)``: for a row with exactly Run's fields, filled in at once.
+
+    A frozen dataclass sets each of its 27 fields through ``object.__setattr__`` (~17 µs,
+    and every patient step reads its run); the instance that results is the same. Any
+    other row (a column more or less) goes through ``Run(**row)`` and its checks.
+    """
+    if row.keys() != _RUN_FIELDS:
+        return Run(**row)
+    run = object.__new__(Run)
+    run.__dict__.update(row)
+    return run
+
+
+_RUN_FIELDS = {field.name for field in fields(Run)}
 
 
 def sweep_abandoned(db: Database, now: datetime, idle: timedelta) -> int:
@@ -207,3 +236,56 @@ def count_runs(db: Database, practice: str | None = None) -> int:
     if practice is None:
         return next(iter(db.query("SELECT count(*) AS n FROM triage_runs")))["n"]
     return next(iter(db.query("SELECT count(*) AS n FROM triage_runs WHERE practice = ?", [practice])))["n"]
+
+
+#: A self-care triage can be marked returned on the day it started and the 13 days after (UTC
+#: days, as the rollups count them); from the 14th day on it counts in "self-help that held"
+#: and never changes again.
+RETURN_DAYS = 14
+
+
+def countable_until(now: datetime) -> str:
+    """The last UTC start day (YYYY-MM-DD) of self-care triages that can no longer be marked returned."""
+    return (now.astimezone(UTC).date() - timedelta(days=RETURN_DAYS)).isoformat()
+
+
+def mark_returned(db: Database, run_ids: list[str], now: datetime) -> int:
+    """Mark these self-care triages as followed by a new contact from the same browser.
+
+    Sets one flag and nothing else: no link to the triage or request that came after, no
+    cookie, no time. Only a triage whose outcome is (still) self-care, outside a validation
+    round, that started after ``countable_until`` changes: one old enough to be counted never
+    does, so a figure once shown stays as it was. Returns the triages marked.
+    """
+    if not run_ids:
+        return 0
+    marks = ", ".join("?" for _ in run_ids)
+    with immediate(db, durable=False):
+        cursor = db.execute(
+            f"UPDATE triage_runs SET returned = 1 WHERE id IN ({marks}) AND returned = 0 "
+            "AND route = 'self_care' AND validation_round IS NULL AND substr(started_at, 1, 10) > ?",
+            [*run_ids, countable_until(now)],
+        )
+    return cursor.rowcount
+
+
+def returned_self_care(db: Database, practices: list[str], first: str, last: str, tree_id: str | None = None) -> int:
+    """Self-care triages marked returned that started on the UTC days ``first``..``last`` (YYYY-MM-DD).
+
+    Read from the partial index of migration 0015 alone: it holds only returned self-care triages.
+    """
+    if not practices:
+        return 0
+    marks = ", ".join("?" for _ in practices)
+    condition, extra = ("AND tree_id = ?", [tree_id]) if tree_id else ("", [])
+    row = db.execute(
+        f"SELECT count(*) FROM triage_runs INDEXED BY triage_runs_returned WHERE practice IN ({marks}) "
+        "AND started_at >= ? AND started_at < ? AND returned = 1 AND route = 'self_care' "
+        f"AND validation_round IS NULL {condition}",
+        [*practices, first, _day_after(last), *extra],
+    ).fetchone()
+    return row[0]
+
+
+def _day_after(day: str) -> str:
+    return (datetime.fromisoformat(day) + timedelta(days=1)).strftime("%Y-%m-%d")

@@ -342,7 +342,7 @@ def _add_to_coarser(db: Database, table: str, change: dict[tuple, int]) -> None:
     totals: Counter[tuple] = Counter()
     for (day, *key), n in change.items():
         for grain in _COARSER:
-            totals[(grain, _bucket(grain, date.fromisoformat(day)).isoformat(), *key)] += n
+            totals[(grain, bucket_first_day(grain, date.fromisoformat(day)).isoformat(), *key)] += n
     for (grain, bucket, *key), n in totals.items():
         if not n:
             continue
@@ -368,7 +368,7 @@ def _mark(db: Database) -> None:
     )
 
 
-def _bucket(grain: str, day: date) -> date:
+def bucket_first_day(grain: str, day: date) -> date:
     """The first day of the ``grain`` bucket that holds ``day``."""
     if grain == "week":
         return day - timedelta(days=day.weekday())
@@ -381,14 +381,14 @@ def _bucket(grain: str, day: date) -> date:
     return day
 
 
-def _bucket_end(grain: str, day: date) -> date:
+def bucket_last_day(grain: str, day: date) -> date:
     """The last day of the ``grain`` bucket that holds ``day``."""
     if grain == "week":
-        return _bucket("week", day) + timedelta(days=6)
+        return bucket_first_day("week", day) + timedelta(days=6)
     if grain == "day":
         return day
     months = {"month": 1, "quarter": 3, "year": 12}[grain]
-    first = _bucket(grain, day)
+    first = bucket_first_day(grain, day)
     following = date(first.year + (first.month - 1 + months) // 12, (first.month - 1 + months) % 12 + 1, 1)
     return following - timedelta(days=1)
 
@@ -425,7 +425,7 @@ def _calendar(start: date, end: date, grains: tuple[str, ...]) -> list[tuple[str
     pieces: list[tuple[str, date]] = []
     cursor = start
     while cursor <= end:
-        first, last = _bucket(grain, cursor), _bucket_end(grain, cursor)
+        first, last = bucket_first_day(grain, cursor), bucket_last_day(grain, cursor)
         if first == cursor and last <= end:
             pieces.append((grain, first))
         else:
@@ -458,11 +458,27 @@ def _merge(pieces: list[tuple[str, date]]) -> list[Span]:
     return merged
 
 
+#: The rollup grains a series by week, month or quarter may read: never a coarser row than its
+#: buckets, whose key (its first day) would put a whole year into its January.
+_SERIES_GRAINS: dict[str, tuple[str, ...]] = {"week": (), "month": ("month",), "quarter": ("quarter", "month")}
+
+
+def series_spans(start: date, end: date, grain: str) -> list[Span]:
+    """The rollup rows that add up to exactly start..end with none of them crossing a bucket of
+    ``grain`` (week, month or quarter), for a series by that grain: whole buckets of the grain
+    (and months inside a quarter), the edges as whole weeks and days."""
+    return _merge(_calendar(start, end, _SERIES_GRAINS[grain]))
+
+
 def _source(table: str, practices: Sequence[str], start: date, end: date, *, months: bool = True) -> tuple[str, list]:
-    """The rollup rows of ``table`` for start..end as a subquery to select FROM: one range scan of
-    the covering index per span, joined with UNION ALL (an OR of ranges would fetch each row
-    from the table by its rowid)."""
-    ranges = spans(start, end, months=months) or [Span("day", start, start - timedelta(days=1))]
+    return spans_source(table, practices, spans(start, end, months=months))
+
+
+def spans_source(table: str, practices: Sequence[str], ranges: Sequence[Span]) -> tuple[str, list]:
+    """The rollup rows of ``table`` in ``ranges`` for these practices, as a subquery to select
+    FROM: one range scan of the covering index per span, joined with UNION ALL (an OR of ranges
+    would fetch each row from the table by its rowid). No ranges: a subquery of no rows."""
+    ranges = ranges or [Span("day", date.max, date.min)]
     marks = ", ".join("?" for _ in practices)
     scan = f"SELECT * FROM {table} WHERE grain = ? AND day >= ? AND day <= ? AND practice IN ({marks})"
     params: list = []
@@ -502,7 +518,7 @@ def signed_spans(start: date, end: date) -> list[SignedSpan]:
     for sign, grain, first, last in _cover(start, end, 0)[1]:
         while first <= last:
             net[(grain, first)] += sign  # two covers of neighbouring edges may share a bucket
-            first = _bucket_end(grain, first) + timedelta(days=1)
+            first = bucket_last_day(grain, first) + timedelta(days=1)
     merged: list[SignedSpan] = []
     for (grain, first), sign in sorted(net.items(), key=lambda item: (_GRAINS.index(item[0][0]), item[0][1])):
         if not sign:
@@ -511,7 +527,7 @@ def signed_spans(start: date, end: date) -> list[SignedSpan]:
         if (
             previous
             and (previous.sign, previous.grain) == (sign, grain)
-            and _bucket_end(grain, previous.last) + timedelta(days=1) == first
+            and bucket_last_day(grain, previous.last) + timedelta(days=1) == first
         ):
             merged[-1] = SignedSpan(sign, grain, previous.first, first)
         else:
@@ -537,23 +553,23 @@ def _cover(start: date, end: date, level: int) -> tuple[float, tuple[Piece, ...]
     if grain == "day":
         return ((end - start).days + 1) * _COST["day"], ((1, "day", start, end),)
     best = _cover(start, end, level + 1)
-    first, last = _bucket(grain, start), _bucket(grain, end)
+    first, last = bucket_first_day(grain, start), bucket_first_day(grain, end)
     if first == last:
         options = [_outer(grain, first, start, end, level)]
     else:
-        middle_first = _bucket_end(grain, first) + timedelta(days=1)
+        middle_first = bucket_last_day(grain, first) + timedelta(days=1)
         middle_last = last - timedelta(days=1)
         middle: tuple[Piece, ...] = ()
         count = 0
         if middle_first <= middle_last:
-            middle = ((1, grain, middle_first, _bucket(grain, middle_last)),)
+            middle = ((1, grain, middle_first, bucket_first_day(grain, middle_last)),)
             day = middle_first
             while day <= middle_last:
                 count += 1
-                day = _bucket_end(grain, day) + timedelta(days=1)
+                day = bucket_last_day(grain, day) + timedelta(days=1)
         left = min(
-            _outer(grain, first, start, _bucket_end(grain, first), level),
-            _inner(start, _bucket_end(grain, first), level),
+            _outer(grain, first, start, bucket_last_day(grain, first), level),
+            _inner(start, bucket_last_day(grain, first), level),
             key=_cost,
         )
         right = min(_outer(grain, last, last, end, level), _inner(last, end, level), key=_cost)
@@ -575,7 +591,7 @@ def _outer(grain: str, first: date, start: date, end: date, level: int) -> tuple
     """start..end (inside the ``grain`` bucket from ``first``) as that whole bucket minus the days
     of the bucket before start and after end, those built from finer grains."""
     before = _cover(first, start - timedelta(days=1), level + 1)
-    after = _cover(end + timedelta(days=1), _bucket_end(grain, first), level + 1)
+    after = _cover(end + timedelta(days=1), bucket_last_day(grain, first), level + 1)
     negated = tuple((-sign, g, a, b) for sign, g, a, b in before[1] + after[1])
     return _COST[grain] + before[0] + after[0], ((1, grain, first, first), *negated)
 
@@ -594,7 +610,7 @@ def _signed_source(table: str, practices: Sequence[str], start: date, end: date)
     return f"({' UNION ALL '.join(scans)})", params
 
 
-def _sum(
+def sum_counts(
     db: Database,
     table: str,
     columns: str,
@@ -609,8 +625,9 @@ def _sum(
 ) -> list[dict]:
     """``sum(n)`` of ``table``'s rollup rows for start..end, grouped by ``columns``.
 
-    With ``months`` (the default) the rows of ``signed_spans`` are read, some of them taken off;
-    a combination whose count comes to nothing is left out, as it would be had it never been
+    With ``months`` (the default) the rows of ``signed_spans`` are read, some of them taken off,
+    over the period stretched across days without triages (``widened_over_empty_days``); a
+    combination whose count comes to nothing is left out, as it would be had it never been
     counted (no rollup row holds a count of 0)."""
     if not months:
         rows, params = _source(table, practices, start, end, months=False)
@@ -620,7 +637,7 @@ def _sum(
                 [*params, *extra],
             )
         )
-    rows, params = _signed_source(table, practices, start, end)
+    rows, params = _signed_source(table, practices, *widened_over_empty_days(start, end, log_span(db)))
     return list(
         db.query(
             f"SELECT {columns}, sum(n * sign) AS n FROM {rows} WHERE {where} GROUP BY {columns} "
@@ -632,19 +649,40 @@ def _sum(
 
 def log_span(db: Database) -> tuple[date, date] | None:
     """The first and last day the rollups hold a triage on (None when there is none)."""
-    row = db.execute("SELECT min(day), max(day) FROM stats_flow WHERE grain = 'day'").fetchone()
-    if row is None or row[0] is None:
+    # Two statements: each reads one end of the index, where min() and max() together scan it all.
+    first = db.execute("SELECT min(day) FROM stats_flow WHERE grain = 'day'").fetchone()[0]
+    if first is None:
         return None
-    return date.fromisoformat(row[0]), date.fromisoformat(row[1])
+    last = db.execute("SELECT max(day) FROM stats_flow WHERE grain = 'day'").fetchone()[0]
+    return date.fromisoformat(first), date.fromisoformat(last)
+
+
+def widened_over_empty_days(start: date, end: date, span: tuple[date, date] | None) -> tuple[date, date]:
+    """start..end, stretched over days that hold no rows, to where the fewest buckets cover it.
+
+    Every rollup row belongs to the day a triage started, so no table holds a row before the
+    first or after the last day of ``span`` (``log_span``). A period that runs to today need not
+    take the rest of this month, quarter or year off: there is nothing in it. The last 90 days
+    then read this quarter whole instead of two months and a day (a third fewer rows), a year to
+    today this year whole. A period that lies wholly outside ``span`` holds nothing and is kept.
+    """
+    if span is None or end < span[0] or start > span[1]:
+        return start, end
+    starts = [start] + ([bucket_first_day(grain, start) for grain in _COARSE] if start <= span[0] else [])
+    ends = [end] + ([bucket_last_day(grain, end) for grain in _COARSE] if end >= span[1] else [])
+    return min(itertools.product(starts, ends), key=lambda period: _cover(period[0], period[1], 0)[0])
+
+
+_COARSE = ("month", "quarter", "year")
 
 
 def route_counts(db: Database, practices: Sequence[str], start: date, end: date) -> dict[str, int]:
-    rows = _sum(db, "stats_flow", "route", practices, start, end, where="state = 'finished'")
+    rows = sum_counts(db, "stats_flow", "route", practices, start, end, where="state = 'finished'")
     return {row["route"]: row["n"] for row in rows}
 
 
 def state_counts(db: Database, practices: Sequence[str], start: date, end: date) -> dict[str, int]:
-    return {row["state"]: row["n"] for row in _sum(db, "stats_flow", "state", practices, start, end)}
+    return {row["state"]: row["n"] for row in sum_counts(db, "stats_flow", "state", practices, start, end)}
 
 
 def series(
@@ -676,13 +714,13 @@ def per_tree(db: Database, practices: Sequence[str], start: date, end: date) -> 
             "minutes": defaultdict(int),
         }
     )
-    for row in _sum(db, "stats_flow", "tree_id, state, route", practices, start, end):
+    for row in sum_counts(db, "stats_flow", "tree_id, state, route", practices, start, end):
         tree = trees[row["tree_id"]]
         tree["started"] += row["n"]
         if row["state"] == "finished":
             tree["finished"] += row["n"]
             tree["routes"][row["route"]] += row["n"]
-    for row in _sum(db, "stats_measures", "tree_id, measure, value", practices, start, end):
+    for row in sum_counts(db, "stats_measures", "tree_id, measure, value", practices, start, end):
         trees[row["tree_id"]][row["measure"]][row["value"]] += row["n"]
     return dict(trees)
 
@@ -690,7 +728,7 @@ def per_tree(db: Database, practices: Sequence[str], start: date, end: date) -> 
 def dropout(db: Database, practices: Sequence[str], start: date, end: date) -> list[dict]:
     """Where patients stop: abandoned triages per tree, version and last node, most first."""
     columns = "tree_id, tree_version, last_node"
-    return _sum(db, "stats_dropout", columns, practices, start, end, order="ORDER BY n DESC")
+    return sum_counts(db, "stats_dropout", columns, practices, start, end, order="ORDER BY n DESC")
 
 
 def dispositions(
@@ -698,14 +736,14 @@ def dispositions(
 ) -> list[dict]:
     columns = "tree_id, tree_version, outcome_node, route, urgency, final_route, final_urgency"
     if tree_id:
-        return _sum(db, "stats_disposition", columns, practices, start, end, where="tree_id = ?", extra=[tree_id])
-    return _sum(db, "stats_disposition", columns, practices, start, end)
+        return sum_counts(db, "stats_disposition", columns, practices, start, end, where="tree_id = ?", extra=[tree_id])
+    return sum_counts(db, "stats_disposition", columns, practices, start, end)
 
 
 def signals(db: Database, practices: Sequence[str], start: date, end: date) -> list[dict]:
     """Per route: second contacts, counterfactual answers and cap redirects, for finished triages."""
     columns = "tree_id, route, second_contact, counterfactual, cap_redirected"
-    return _sum(db, "stats_signals", columns, practices, start, end)
+    return sum_counts(db, "stats_signals", columns, practices, start, end)
 
 
 def helped(db: Database, start: date, end: date) -> tuple[int, int]:
@@ -739,7 +777,7 @@ def econsult_answers(db: Database, practices: Sequence[str], start: date, end: d
 
 def export_rows(db: Database, practices: Sequence[str], start: date, end: date) -> list[dict]:
     """period × practice × complaint × route × urgency, finished triages."""
-    rows = _sum(
+    rows = sum_counts(
         db,
         "stats_flow",
         "practice, tree_id, route, urgency",

@@ -253,9 +253,10 @@ def check_against_trees(lexicon: Lexicon, tree_ids: Collection[str], catch_all: 
 def lexicon_kind(rules_dir: Path) -> Kind[Lexicon]:
     """The lexicon as one kind of live content file (none when the directory has no lexicon)."""
 
-    def files(_snapshot: Snapshot) -> list[Path]:
+    def files(snapshot: Snapshot) -> list[Path]:
         path = rules_dir / LEXICON_FILE
-        return [path] if path.exists() else []
+        # A version published in the browser (``portal.contentlib``) counts even when the file is gone.
+        return [path] if path.exists() or path in snapshot.sources else []
 
     return Kind("lexicon", files, load_lexicon)
 

@@ -4,13 +4,15 @@ cap and municipalities without the command line; patients see the change at once
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from portal.inbox.practice_form import format_hours, parse_hours
 from portal.storage import audit
-from portal.storage.practices import get_practice
-from tests.factories import gen_staff, login, soup, text
+from portal.storage.practices import get_practice, save_practice
+from portal.storage.requests import inbox
+from tests.factories import econsult_run, gen_staff, login, request_url, send_econsult, soup, text
 
 URL = "/staff/de-linde/practice"
 
@@ -159,3 +161,33 @@ def test_the_manager_finds_the_page_in_the_staff_menu(client, db, manager):
 def test_opening_hours_are_read_as_typed_and_shown_again_the_same(typed, periods):
     assert parse_hours(typed) == periods
     assert parse_hours(format_hours(periods)) == periods
+
+
+def _econsults_sent(patients, count: int) -> list[bool]:
+    """Whether each of ``count`` patients got their e-consult in (False: offered other routes, the cap was full)."""
+    return [send_econsult(patients)[1].status_code == 303 for _ in range(count)]
+
+
+def test_a_cap_of_three_set_in_the_form_caps_the_fourth_econsult_and_empty_lifts_it(client, db, manager):
+    patients = client.application.test_client()
+    response = client.post(URL, data={**_form_data(client), "econsult_daily_cap": "3"})
+    assert response.status_code == 303 and get_practice(db, "de-linde").econsult_daily_cap == 3
+    assert _econsults_sent(patients, 4) == [True, True, True, False]
+    page = patients.get(request_url(econsult_run(patients)))
+    assert "Andere manieren om vandaag hulp te krijgen" in text(page)
+
+    response = client.post(URL, data={**_form_data(client), "econsult_daily_cap": ""})
+    assert response.status_code == 303 and get_practice(db, "de-linde").econsult_daily_cap is None
+    assert _econsults_sent(patients, 2) == [True, True]  # five sent today, no limit any more
+    assert len(inbox(db, "de-linde")) == 5
+
+
+def test_a_cap_of_zero_from_an_older_import_shows_as_no_limit_and_saves_as_empty(client, db, manager):
+    practice = get_practice(db, "de-linde")
+    save_practice(db, replace(practice, econsult_daily_cap=0))
+    assert _econsults_sent(client.application.test_client(), 1) == [True]  # 0 is no limit for patients
+    data = _form_data(client)
+    assert data["econsult_daily_cap"] == ""
+    assert "Empty: no limit" in text(client.get(URL))
+    assert client.post(URL, data={**data, "address": "Nieuw adres 1"}).status_code == 303
+    assert get_practice(db, "de-linde").econsult_daily_cap is None

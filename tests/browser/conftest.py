@@ -3,6 +3,30 @@
 ``playwright install`` cannot download browsers on our machines, so Chromium
 comes from Debian (``apt-get install chromium``) and is passed as
 ``executable_path``.
+
+How to write a new browser module so the suite stays fast (issue 16):
+
+- Use the shared server: the ``live_server`` fixture (``server`` is its URL). Every module in
+  ``tests/browser/`` and ``tests/server/`` runs in one test process, one after the other
+  (``pytest_xdist_make_scheduler`` in ``tests/conftest.py``), so one `voordeur serve` and one
+  Chromium serve them all. The server starts on a copy of ``demo_database`` (migrated, demo
+  practices). Your module shares it with the others: give your accounts e-mail addresses of
+  your own, find your own rows (by reference, name or id), and do not count rows another
+  module may also have added.
+- Staff accounts: ``live_server.create_staff(email, role)`` (or ``create_staff`` in
+  ``test_inbox_browser.py``, with ``log_in`` next to it): the account `voordeur users create
+  --password-stdin` makes, written from the test process. Each `voordeur` process loads and
+  checks all content first (~6 s of CPU), so run the CLI only where the CLI is what you test.
+- Synthetic triages: ``live_server.add_synthetic_triages(n, seed)`` adds what
+  `voordeur demo --sessions n --seed seed` adds.
+- Other data: write it through ``portal.storage`` into ``live_server.database`` (see
+  ``server_db`` in ``test_inbox_axe_browser.py``, which keys the audit log as the server does).
+- A server of your own (production settings, TLS, files you break, a restart):
+  ``start_live_server(folder, extra_env=..., tls=..., database=demo_database)`` — with
+  ``database`` it skips `voordeur demo` — and ``serve_live(folder, env)`` to start it again on
+  the same folder; ``stop_live_server`` at the end. Each one costs a `voordeur serve` start.
+- Log in once per module (a module-scoped page, as in ``test_workbench_browser.py``): a
+  second login of the same account needs the next TOTP code.
 """
 
 from __future__ import annotations

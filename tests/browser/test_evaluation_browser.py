@@ -16,8 +16,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def evaluator_page(browser, live_server):
-    result = live_server.voordeur("demo", "--sessions", "2000")
-    assert result.returncode == 0, result.stderr
+    live_server.add_synthetic_triages(2000)  # what `voordeur demo --sessions 2000` adds
     create_staff(live_server, "evaluatie.e2e@example.nl", "evaluator")
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     log_in(page, live_server.base, "evaluatie.e2e@example.nl")

@@ -19,21 +19,9 @@ pytestmark = pytest.mark.browser
 
 
 def create_staff(live_server, email: str, role: str) -> None:
-    result = live_server.voordeur(
-        "users",
-        "create",
-        "--email",
-        email,
-        "--name",
-        role.title(),
-        "--role",
-        role,
-        "--practice",
-        "de-linde",
-        "--password-stdin",
-        stdin=STAFF_PASSWORD + "\n",
-    )
-    assert result.returncode == 0, result.stderr
+    """An account for de-linde with STAFF_PASSWORD, as `voordeur users create --password-stdin` makes it
+    (written in this process: ``LiveServer.create_staff``)."""
+    live_server.create_staff(email, role)
 
 
 def log_in(page: Page, base: str, email: str, check_accessibility: bool = False) -> None:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def tls_server(tmp_path_factory):
+def tls_server(tmp_path_factory, demo_database):
     folder = tmp_path_factory.mktemp("tls")
     authority = trustme.CA()
     certificate = authority.issue_cert("127.0.0.1", "localhost")
@@ -40,6 +40,7 @@ def tls_server(tmp_path_factory):
             "VOORDEUR_PUBLIC_URL": "https://voordeur.example.nl",
         },
         tls=(str(certfile), str(keyfile), trusted),
+        database=demo_database,
     )
     yield live
     stop_live_server(live)

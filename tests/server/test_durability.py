@@ -59,21 +59,7 @@ def _post(opener, url: str, data: dict) -> int:
 
 
 def test_login_lockout_holds_across_two_workers(live_server):
-    created = live_server.voordeur(
-        "users",
-        "create",
-        "--email",
-        "lock@example.nl",
-        "--name",
-        "Lock",
-        "--role",
-        "assistant",
-        "--practice",
-        "de-linde",
-        "--password-stdin",
-        stdin=STAFF_PASSWORD + "\n",
-    )
-    assert created.returncode == 0, created.stderr
+    live_server.create_staff("lock@example.nl", "assistant")  # as `voordeur users create --password-stdin`
     assert len(live_server.workers()) == 2
     for _ in range(5):  # a new connection each time: the two workers share the attempts
         opener, token = _session(live_server.base, "/staff/login")
@@ -85,8 +71,8 @@ def test_login_lockout_holds_across_two_workers(live_server):
 
 
 @pytest.fixture
-def fresh_server(tmp_path):
-    live = start_live_server(tmp_path)
+def fresh_server(tmp_path, demo_database):
+    live = start_live_server(tmp_path, database=demo_database)
     yield live
     stop_live_server(live)
 

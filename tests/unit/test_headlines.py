@@ -59,10 +59,30 @@ def test_contacts_avoided_hides_the_estimate_with_too_few_answers():
     assert figure.status is h.Status.SUPPRESSED and figure.estimate is None
 
 
-def test_selfhelp_held_is_the_share_of_helped_answers():
-    assert h.selfhelp_held(helped=33, answered=44).value == pytest.approx(0.75)
-    assert h.selfhelp_held(helped=3, answered=4).status is h.Status.SUPPRESSED
+def test_selfhelp_helped_is_the_share_of_helped_answers():
+    assert h.selfhelp_helped(helped=33, answered=44).value == pytest.approx(0.75)
+    assert h.selfhelp_helped(helped=3, answered=4).status is h.Status.SUPPRESSED
+    assert h.selfhelp_helped(0, 0).status is h.Status.NO_DATA
+
+
+def test_selfhelp_held_is_the_share_of_self_care_triages_not_returned():
+    # 40 self-care triages at least 14 days old, 6 of them marked returned: 34 held, 85 %.
+    figure = h.selfhelp_held(self_care=40, returned=6)
+    assert (figure.part, figure.whole) == (34, 40)
+    assert figure.value == pytest.approx(0.85)
+    assert figure.status is h.Status.SHOWN
+
+
+def test_selfhelp_held_hides_small_numbers_and_says_when_nothing_is_countable_yet():
+    # 9 self-care triages, none returned: a share of 100 % over fewer than MIN_CELL is still hidden.
+    assert h.selfhelp_held(self_care=MIN_CELL - 1, returned=0).status is h.Status.SUPPRESSED
+    assert h.selfhelp_held(self_care=MIN_CELL - 1, returned=0).value is None
+    assert h.selfhelp_held(self_care=MIN_CELL, returned=MIN_CELL).value == 0
     assert h.selfhelp_held(0, 0).status is h.Status.NO_DATA
+    not_yet = h.selfhelp_held(0, 0, countable=False)
+    assert not_yet.status is h.Status.NOT_YET and not_yet.value is None
+    # Not yet countable is never compared with an earlier period.
+    assert h.change(not_yet, h.selfhelp_held(40, 6)).direction is None
 
 
 def test_change_is_in_percentage_points_with_a_direction_in_words():

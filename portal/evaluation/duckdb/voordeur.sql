@@ -11,8 +11,10 @@
 --
 -- Months are given by their first day, both ends included. The figures are defined in
 -- portal/evaluation/headlines.py (without_visit, econsult_on_time, contacts_avoided,
--- selfhelp_held) and portal/evaluation/stats.py (triage against the assistant's decision:
--- triage_agreement, over_triage, under_triage); `value` is part / whole.
+-- selfhelp_held, selfhelp_helped) and portal/evaluation/stats.py (triage against the assistant's
+-- decision: triage_agreement, over_triage, under_triage); `value` is part / whole.
+-- selfhelp_held counts a month's self-care triages only up to 14 days before its export (younger
+-- ones may still be marked returned); a month wholly within those 14 days has no selfhelp_held row.
 --
 -- Small numbers. An instance exports a cell below its threshold (`min_cell`, 10) without its
 -- number, and a figure whose denominator is below it without part and whole, exactly as its
@@ -49,7 +51,7 @@ CREATE OR REPLACE MACRO voordeur_headlines_by_instance(root, first_month, last_m
     FROM sums s
     LEFT JOIN sums f ON f.instance_id = s.instance_id AND f.figure = 'without_visit'
     ORDER BY s.instance_id, list_position(['without_visit', 'econsult_on_time', 'contacts_avoided',
-        'selfhelp_held', 'triage_agreement', 'over_triage', 'under_triage'], s.figure);
+        'selfhelp_held', 'selfhelp_helped', 'triage_agreement', 'over_triage', 'under_triage'], s.figure);
 
 -- All instances together: the sums of every instance's parts and wholes.
 CREATE OR REPLACE MACRO voordeur_headlines(root, first_month, last_month) AS TABLE
@@ -71,7 +73,7 @@ CREATE OR REPLACE MACRO voordeur_headlines(root, first_month, last_month) AS TAB
     FROM sums s
     LEFT JOIN sums f ON f.figure = 'without_visit'
     ORDER BY list_position(['without_visit', 'econsult_on_time', 'contacts_avoided',
-        'selfhelp_held', 'triage_agreement', 'over_triage', 'under_triage'], s.figure);
+        'selfhelp_held', 'selfhelp_helped', 'triage_agreement', 'over_triage', 'under_triage'], s.figure);
 
 -- Route mix of finished triages over all instances, from the cells shown; `suppressed` counts
 -- the cells left out.

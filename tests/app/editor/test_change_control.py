@@ -94,8 +94,11 @@ def test_a_draft_with_an_error_names_the_line_and_cannot_be_submitted(people, db
     line = next(n for n, row in enumerate(lines, 1) if "next: nowhere" in row) - 1  # where the answer 'none' starts
     assert lines[line - 2].strip() == "none:"
     said = " ".join(summary.split())
-    # In the editor's words first (issue 14), with the checker's own text beside it.
-    assert f"Line {line}: The answer “none” leads nowhere: there is no question or outcome called “nowhere”." in said
+    # In the editor's words first (issue 14), naming the answer as patients read it, with the checker's text beside it.
+    assert (
+        f"Line {line}: The answer “No, none of these” leads nowhere: there is no question or outcome called “nowhere”."
+        in said
+    )
     assert "(answer 'none' leads to unknown node 'nowhere')" in said
     assert page.find("button", string=re.compile("Submit")) is None
     ann.post(f"/staff/editor/changes/{version_id}/submit", data={"release_note": "x"})
@@ -288,6 +291,13 @@ def test_export_and_import_move_content_between_instances(app, runner, people, d
     imported = versions.current(db, "tree", TREE)
     assert (imported.origin, imported.number) == ("file", 2)
     assert _english_hint(app) == "Imported hint."
+
+    # The social maps, the prelude and the lexicon travel the same way.
+    social_map = out / "content" / "social_map" / "zuiderdam-demo.yaml"
+    social_map.write_text(social_map.read_text("utf-8").replace("012 345 67 11", "012 999 99 11", 1), "utf-8")
+    result = runner.invoke(args=["content", "import", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "012 999 99 11" in versions.current(db, "social_map", "zuiderdam-demo").source
 
 
 def test_migrate_records_the_shipped_files_once(runner, db):

@@ -18,12 +18,13 @@ import duckdb
 import pytest
 
 from portal.evaluation import aggregates, headlines
+from portal.evaluation import glance as at_a_glance
 from portal.evaluation import stats as figures
 from portal.storage import audit, glance, requests
 from portal.storage import stats as store
 from portal.storage.db import open_db
 from portal.storage.feedback import record_feedback
-from portal.storage.routing import Progress, record_counterfactual, start_run
+from portal.storage.routing import Progress, mark_returned, record_counterfactual, start_run
 from portal.storage.validation import create_round
 from tests.factories import gen_staff
 
@@ -49,6 +50,7 @@ class Plan:
     econsult_raised: int = 0  # of the e-consults answered on time: the assistant made it U3 (under-triage)
     helped: int = 0  # self-help feedback "yes" on self-care triages
     not_helped: int = 0
+    returned: int = 0  # of the self-care triages: the same browser came back within 14 days
 
 
 def run(db, plan: Plan, day: int, route: str, urgency: str, **extra) -> str:
@@ -77,6 +79,9 @@ def fill(db, plans: list[Plan]) -> None:
                 record_counterfactual(db, run_id, "practice")
             elif i < plan.would_have_called + plan.would_do_nothing:
                 record_counterfactual(db, run_id, "nothing")
+            if i < plan.returned:
+                moment = datetime(plan.month.year, plan.month.month, 2 + i % 20, 18, 0, tzinfo=UTC)
+                assert mark_returned(db, [run_id], moment) == 1
             if i < plan.helped + plan.not_helped:
                 record_feedback(
                     db,
@@ -134,6 +139,7 @@ def make_instance(template: Path, folder: Path, plans: list[Plan]) -> Path:
     plan = Plan("de-linde", MARCH)
     validation_run = run(db, plan, 9, "self_care", "U5", validation_round=found.id)
     record_counterfactual(db, validation_run, "practice")
+    assert mark_returned(db, [validation_run], datetime(2026, 3, 9, 18, tzinfo=UTC)) == 0
     db.close()
     return path
 
@@ -142,19 +148,24 @@ def make_instance(template: Path, folder: Path, plans: list[Plan]) -> Path:
 PLANS = {
     "noord": [
         Plan("de-linde", MARCH, self_care=20, would_have_called=12, would_do_nothing=3, social_domain=3,
-             appointment=10, econsult_on_time=9, econsult_late=3, econsult_raised=2, helped=11, not_helped=4),
+             appointment=10, econsult_on_time=9, econsult_late=3, econsult_raised=2, helped=11, not_helped=4,
+             returned=4),
         Plan("de-linde", APRIL, self_care=10, would_have_called=5, would_do_nothing=5, appointment=10,
-             econsult_on_time=10, econsult_late=0, econsult_raised=0, helped=6, not_helped=4),
+             econsult_on_time=10, econsult_late=0, econsult_raised=0, helped=6, not_helped=4,
+             returned=2),
         Plan("het-anker", MARCH, self_care=12, would_have_called=6, would_do_nothing=6, appointment=11,
-             econsult_on_time=8, econsult_late=4, econsult_raised=1, helped=8, not_helped=2),
+             econsult_on_time=8, econsult_late=4, econsult_raised=1, helped=8, not_helped=2,
+             returned=3),
     ],
     "midden": [
         Plan("de-linde", MARCH, self_care=30, would_have_called=20, would_do_nothing=10, social_domain=4,
-             appointment=15, econsult_on_time=12, econsult_late=8, econsult_raised=3, helped=12, not_helped=8),
+             appointment=15, econsult_on_time=12, econsult_late=8, econsult_raised=3, helped=12, not_helped=8,
+             returned=6),
     ],
     "zuid": [
         Plan("de-linde", APRIL, self_care=15, would_have_called=4, would_do_nothing=11, social_domain=5,
-             appointment=12, econsult_on_time=3, econsult_late=1, econsult_raised=0, helped=5, not_helped=5),
+             appointment=12, econsult_on_time=3, econsult_late=1, econsult_raised=0, helped=5, not_helped=5,
+             returned=3),
     ],
 }  # fmt: skip
 
@@ -207,7 +218,8 @@ def python_figures(database: Path) -> dict[str, headlines.Figure]:
             states.count(headlines.EconsultState.ON_TIME), states.count(headlines.EconsultState.LATE)
         ),
         "contacts_avoided": headlines.contacts_avoided(signals, sum(routes.values())),
-        "selfhelp_held": headlines.selfhelp_held(*glance.selfhelp_feedback(db, scope, start, end)),
+        "selfhelp_held": at_a_glance.selfhelp_held(db, scope, start, end, None, NOW),
+        "selfhelp_helped": headlines.selfhelp_helped(*glance.selfhelp_feedback(db, scope, start, end)),
         "triage_agreement": headlines.Figure(confusion.agreement, confusion.total),
         "under_triage": headlines.Figure(confusion.under_triage, confusion.total),
     }
@@ -225,7 +237,8 @@ def test_each_instance_in_duckdb_equals_its_own_figures_and_the_numbers_by_hand(
     assert noord["econsult_on_time"] == (9 + 10 + 8, 12 + 10 + 12)
     assert noord["contacts_avoided"] == (23, 37)
     assert rows["noord", "contacts_avoided"]["estimate"] == round(23 / 37 * 110) == 68
-    assert noord["selfhelp_held"] == (11 + 6 + 8, 15 + 10 + 10)
+    assert noord["selfhelp_held"] == (20 + 10 + 12 - (4 + 2 + 3), 20 + 10 + 12)
+    assert noord["selfhelp_helped"] == (11 + 6 + 8, 15 + 10 + 10)
     assert noord["triage_agreement"] == (34 - 3, 34)  # every e-consult decided; three made more urgent
     assert noord["under_triage"] == (3, 34)
     for instance_id in ("noord", "midden"):
@@ -253,7 +266,8 @@ def test_all_instances_together_are_the_sums_and_small_numbers_stay_hidden(expor
     assert together["without_visit"]["value"] == pytest.approx(157 / 215)
     assert (together["contacts_avoided"]["part"], together["contacts_avoided"]["whole"]) == (23 + 20 + 4, 37 + 30 + 15)
     assert together["contacts_avoided"]["estimate"] == round(47 / 82 * 215)
-    assert (together["selfhelp_held"]["part"], together["selfhelp_held"]["whole"]) == (25 + 12 + 5, 35 + 20 + 10)
+    assert (together["selfhelp_held"]["part"], together["selfhelp_held"]["whole"]) == (33 + 24 + 12, 42 + 30 + 15)
+    assert (together["selfhelp_helped"]["part"], together["selfhelp_helped"]["whole"]) == (25 + 12 + 5, 35 + 20 + 10)
     # The parquet files hold the hidden figure without its numbers: nothing to add up.
     with duckdb.connect() as con:
         hidden = con.execute(

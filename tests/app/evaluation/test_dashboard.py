@@ -5,21 +5,63 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from portal import create_app
 from portal.storage import stats
+from portal.storage.db import open_db
 from portal.storage.routing import get_run
 from tests.factories import gen_staff, login, self_care_run, soup, text
 
 PERSONAL = {"name", "birth_date", "phone", "email", "message", "contact_name", "id", "run_id", "answers", "ip"}
 
 
-@pytest.fixture
-def synthetic(runner, db):
-    result = runner.invoke(args=["demo", "--sessions", "3000", "--seed", "11"])
+@pytest.fixture(scope="module")
+def synthetic_database(tmp_path_factory, demo_database: Path, shared_content) -> Path:
+    """The demo database after `voordeur demo --sessions 3000 --seed 11`, run once for this module
+    (by the command, on an app of its own with the tests' settings); each test gets a copy."""
+    folder = tmp_path_factory.mktemp("synthetic")
+    path = folder / "voordeur.db"
+    shutil.copy2(demo_database, path)
+    rules, content = shared_content
+    app = create_app(
+        {
+            "DATABASE": str(path),
+            "RULES_DIR": str(rules),
+            "CONTENT_DIR": str(content),
+            "SECRET_KEY": "test-secret",
+            "CONFIG": None,
+            "RULES_CHECK_SECONDS": 0,
+            "AUDIT_CHECKPOINT_FILE": str(folder / "audit-checkpoints.log"),
+            "TESTING": True,
+        }
+    )
+    result = app.test_cli_runner().invoke(args=["demo", "--sessions", "3000", "--seed", "11"])
     assert result.exit_code == 0, result.output
+    db = open_db(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself, so a copy of it is whole
+    db.close()
+    wal = Path(f"{path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    return path
+
+
+@pytest.fixture
+def db_path(request: pytest.FixtureRequest, tmp_path: Path, demo_database: Path) -> Path:
+    """A private copy of the demo database; for a test that uses ``synthetic``, of ``synthetic_database``."""
+    source = request.getfixturevalue("synthetic_database") if "synthetic" in request.fixturenames else demo_database
+    path = tmp_path / "voordeur.db"
+    shutil.copy2(source, path)
+    return path
+
+
+@pytest.fixture
+def synthetic(db):
+    """The test's database with the 3000 synthetic triages (seed 11) of `voordeur demo --sessions`."""
     return db
 
 

@@ -191,10 +191,13 @@ def test_the_headlines_match_hand_counted_figures_with_their_change_in_words(app
     # 34 answered; 12 would have called and got self-care (20 called but got an appointment).
     assert avoided.select_one(".headline__value").get_text(strip=True) == "35%"
     assert "14" in avoided.select_one(".headline__detail").get_text()  # 12/34 of 40 finished
-    for key in ("econsult_on_time", "selfhelp_held"):  # nothing of either in the log
-        assert headline(page, key).select_one(".headline__value").get_text(strip=True) == words(
-            app, "No data yet for this period."
-        )
+    assert headline(page, "econsult_on_time").select_one(".headline__value").get_text(strip=True) == words(
+        app, "No data yet for this period."
+    )
+    # Self-help that held: the 12 self-care triages of March, none marked returned; no feedback on any.
+    held = headline(page, "selfhelp_held")
+    assert held.select_one(".headline__value").get_text(strip=True) == "100%"
+    assert held.select_one(".headline__secondary").get_text(" ", strip=True).endswith(words(app, "no data"))
 
 
 def test_small_numbers_are_hidden_in_every_new_figure_chart_and_table(app, evaluator, log):

@@ -81,7 +81,7 @@ def test_a_period_is_read_as_the_fewest_rollup_rows_that_cover_it_exactly():
             for span in stats.spans(start, end, months=months):
                 day = span.first
                 while day <= span.last:
-                    last = stats._bucket_end(span.grain, day)
+                    last = stats.bucket_last_day(span.grain, day)
                     covered += [day + timedelta(days=i) for i in range((last - day).days + 1)]
                     day = last + timedelta(days=1)
             assert covered == [start + timedelta(days=i) for i in range((end - start).days + 1)]

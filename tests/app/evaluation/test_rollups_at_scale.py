@@ -27,7 +27,7 @@ def days_counted(spans: list[stats.SignedSpan]) -> dict[date, int]:
     for span in spans:
         bucket = span.first
         while bucket <= span.last:
-            end = stats._bucket_end(span.grain, bucket)
+            end = stats.bucket_last_day(span.grain, bucket)
             day = bucket
             while day <= end:
                 counted[day] = counted.get(day, 0) + span.sign
@@ -70,8 +70,8 @@ def test_reading_with_buckets_taken_off_gives_what_adding_up_gives(log):
     stats.refresh(db)
     for start, end in [(date(2026, 1, 2), date(2026, 6, 30)), (date(2026, 2, 3), date(2026, 9, 2))]:
         for table, columns in [("stats_flow", "practice, tree_id, state, route, urgency"), ("stats_measures", "value")]:
-            signed = stats._sum(db, table, columns, BOTH, start, end, order=f"ORDER BY {columns}")
-            added = stats._sum(db, table, columns, BOTH, start, end, order=f"ORDER BY {columns}", months=False)
+            signed = stats.sum_counts(db, table, columns, BOTH, start, end, order=f"ORDER BY {columns}")
+            added = stats.sum_counts(db, table, columns, BOTH, start, end, order=f"ORDER BY {columns}", months=False)
             assert signed == added
     # September minus its 1st: the one social-domain triage is taken off again, and a count of
     # nothing is no row at all (as if it had never been counted).
