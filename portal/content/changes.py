@@ -99,7 +99,7 @@ def classify_tree(old: Any, new: Any) -> Classification:
     logic = differences(logic_of(old), logic_of(new))
     if logic:
         return Classification(LOGIC, tuple(logic))
-    wording = differences(_plain(old), _plain(new))
+    wording = differences(plain(old), plain(new))
     return Classification(WORDING if wording else NONE, tuple(wording))
 
 
@@ -110,11 +110,12 @@ def classify_page(old: str | None, new: str) -> Classification:
     return Classification(WORDING, ("a new page",) if old is None else ())
 
 
-def _plain(data: Any) -> Any:
+def plain(data: Any) -> Any:
+    """Data read by ruamel as plain dicts and lists, so two readings compare by value."""
     if isinstance(data, Mapping):
-        return {key: _plain(value) for key, value in data.items()}
+        return {key: plain(value) for key, value in data.items()}
     if isinstance(data, list | tuple):
-        return [_plain(item) for item in data]
+        return [plain(item) for item in data]
     return data
 
 

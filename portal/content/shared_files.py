@@ -41,7 +41,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ..pages.loader import schema
 from ..triage.search import normalise
-from .changes import LOGIC, NONE, WORDING, Classification, differences
+from .changes import LOGIC, NONE, WORDING, Classification, differences, plain
 from .tree_texts import dump_round_trip, keep_style, round_trip_yaml
 
 #: The fields of one social-map service, in the order the files write them.
@@ -61,7 +61,7 @@ def classify_prelude(old: Any, new: Any) -> Classification:
     """Every change to the prelude is clinical logic (see the module docstring); ``changes`` says where."""
     if old is None:
         return Classification(LOGIC, ("a new prelude",))
-    found = differences(_plain(old), _plain(new))
+    found = differences(plain(old), plain(new))
     return Classification(LOGIC, tuple(found)) if found else Classification(NONE)
 
 
@@ -92,7 +92,7 @@ def classify_lexicon(old: Any, new: Any) -> Classification:
     taken += [f"body_parts.{part}: '{tree}' taken out" for part, tree in sorted(_placed(old) - _placed(new))]
     if taken:
         return Classification(LOGIC, tuple(taken))
-    found = differences(_plain(old), _plain(new))
+    found = differences(plain(old), plain(new))
     return Classification(WORDING, tuple(found)) if found else Classification(NONE)
 
 
@@ -101,14 +101,6 @@ def classify_social_map(old: str | None, new: str) -> Classification:
     if old == new:
         return Classification(NONE)
     return Classification(WORDING, ("a new social map",) if old is None else ())
-
-
-def _plain(data: Any) -> Any:
-    if isinstance(data, Mapping):
-        return {key: _plain(value) for key, value in data.items()}
-    if isinstance(data, list | tuple):
-        return [_plain(item) for item in data]
-    return data
 
 
 # --- the lexicon form -------------------------------------------------------------------------
@@ -286,7 +278,7 @@ def service_errors(
     """Which fields of one service break the social-map schema (the same JSON Schema the files are checked
     with), or repeat a type the map already lists: field → code."""
     errors: dict[str, str] = {}
-    service = _plain(_service({name: fields.get(name, "") for name in SERVICE_FIELDS}, None))
+    service = plain(_service({name: fields.get(name, "") for name in SERVICE_FIELDS}, None))
     item_schema = schema("social_map")["properties"]["services"]["items"]
     validator = jsonschema.Draft202012Validator({**item_schema, "$defs": schema("social_map")["$defs"]})
     for error in validator.iter_errors(service):

@@ -1,4 +1,5 @@
-"""Structural changes to a tree — add or remove a question, an answer, an outcome; change where an answer leads.
+"""Structural changes to a tree — add or remove a question, an answer, an outcome; change where an answer leads,
+and an outcome's route and urgency.
 
 Editors who are not programmers change a tree's structure through guided forms
 instead of YAML. Each function here takes the YAML source of one tree and gives
@@ -34,9 +35,9 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
-from ..triage.checks import RESERVED_PAGE_IDS
+from ..triage.checks import RESERVED_PAGE_IDS, red_flag_allows, red_flags_reaching
 from ..triage.loader import schema
-from ..triage.model import DONT_KNOW, NONE, PRELUDE_QUESTIONS, ROUTE_URGENCIES, SOMETHING_ELSE, Route, Urgency
+from ..triage.model import DONT_KNOW, NONE, PRELUDE_QUESTIONS, ROUTE_URGENCIES, SOMETHING_ELSE, Route, Tree, Urgency
 from .tree_texts import dump_round_trip, round_trip_yaml
 
 #: What node ids and answer values look like (the tree schema's ``nodeId`` and answer ``value``).
@@ -123,6 +124,13 @@ KNOWN_VALUES = {
 #: Where a node can be led to from: the keys of :class:`Reference`.
 START, ANSWER, ITEM, NONE_BOX = "start", "answer", "item", "none"
 SKIP_TO, RAISE_TO, OUTSIDE_AUDIENCE, EMERGENCY_SIGN = "skip_to", "raise_to", "outside_audience", "emergency_sign"
+#: Outcome fields that belong to one route only (rules P-appointment-details, P-social-service, P-self-care-page):
+#: they go when an outcome's route changes away from it.
+ROUTE_ONLY = {
+    "appointment": Route.APPOINTMENT,
+    "social_service": Route.SOCIAL_DOMAIN,
+    "self_care_page": Route.SELF_CARE,
+}
 
 
 # --- what the forms show -----------------------------------------------------------------------
@@ -252,6 +260,31 @@ class NewOutcome:
 
 
 @dataclass(frozen=True)
+class NewRoute:
+    """An outcome's route and urgency as chosen, with the appointment details (only for that route) and the help
+    in the neighbourhood (only for the social domain), as strings the way a form sends them."""
+
+    route: str
+    urgency: str
+    timeframe: str = ""
+    professional: str = ""
+    minutes: str = ""
+    social_service: str = ""
+
+    def relevant(self) -> NewRoute:
+        """Only what the route uses: two choices that differ in a detail the route ignores are the same change."""
+        appointment = self.route == Route.APPOINTMENT
+        return NewRoute(
+            self.route,
+            self.urgency,
+            self.timeframe if appointment else "",
+            self.professional if appointment else "",
+            self.minutes if appointment else "",
+            self.social_service if self.route == Route.SOCIAL_DOMAIN else "",
+        )
+
+
+@dataclass(frozen=True)
 class Mistake:
     """One reason a change is refused: ``code`` says which, ``field`` which form field, ``details`` the names."""
 
@@ -330,7 +363,10 @@ def _leads(node_id: str, node: Any) -> list[Lead]:
 
 def outline(text: str) -> Outline:
     """Every node of the tree in file order, with its answers, as the forms show them."""
-    data = _load(text)
+    return _outline(_load(text))
+
+
+def _outline(data: Any) -> Outline:
     nodes = []
     for node_id, node in data["nodes"].items():
         if not isinstance(node, Mapping):
@@ -763,16 +799,44 @@ def _redirect(data: Any, ref: Reference, target: str) -> None:
         _set_lead(data, ref.key, target)
 
 
-def _outcome_mistakes(outcome: NewOutcome) -> list[Mistake]:
-    mistakes: list[Mistake] = []
-    route, urgency = _member(Route, outcome.route), _member(Urgency, outcome.urgency)
+def _route_mistakes(
+    route_value: str,
+    urgency_value: str,
+    mistakes: list[Mistake],
+    route_field: str = "route",
+    urgency_field: str = "urgency",
+) -> tuple[Route | None, Urgency | None]:
+    """The route and urgency as the vocabulary's members, with a mistake for each that is missing or does not fit
+    the other (the table ``ROUTE_URGENCIES``, rule P-route-urgency)."""
+    route, urgency = _member(Route, route_value), _member(Urgency, urgency_value)
     if route is None:
-        mistakes.append(Mistake("route_missing", "route"))
+        mistakes.append(Mistake("route_missing", route_field))
     if urgency is None:
-        mistakes.append(Mistake("urgency_missing", "urgency"))
+        mistakes.append(Mistake("urgency_missing", urgency_field))
     if route is not None and urgency is not None and urgency not in ROUTE_URGENCIES[route]:
         fitting = ", ".join(sorted(ROUTE_URGENCIES[route]))
-        mistakes.append(Mistake("route_urgency", "urgency", {"route": route.value, "allowed": fitting}))
+        mistakes.append(Mistake("route_urgency", urgency_field, {"route": route.value, "allowed": fitting}))
+    return route, urgency
+
+
+def _detail_mistakes(
+    route: Route | None, timeframe: str, professional: str, minutes: str, social_service: str
+) -> list[Mistake]:
+    """What the route needs besides an urgency: an appointment's when, with whom and how long, or the social
+    domain's help in the neighbourhood (the values the tree schema allows)."""
+    mistakes: list[Mistake] = []
+    if route == Route.APPOINTMENT:
+        for name, value in (("timeframe", timeframe), ("professional", professional), ("minutes", minutes)):
+            if value not in allowed(name):
+                mistakes.append(Mistake(f"{name}_missing", name))
+    if route == Route.SOCIAL_DOMAIN and social_service not in allowed("social_service"):
+        mistakes.append(Mistake("social_service_missing", "social_service"))
+    return mistakes
+
+
+def _outcome_mistakes(outcome: NewOutcome) -> list[Mistake]:
+    mistakes: list[Mistake] = []
+    route, _urgency = _route_mistakes(outcome.route, outcome.urgency, mistakes)
     _check_pair(outcome.title_nl, outcome.title_en, "title", mistakes)
     for name, nl, en, needed in (
         ("advice", outcome.advice_nl, outcome.advice_en, True),
@@ -786,16 +850,9 @@ def _outcome_mistakes(outcome: NewOutcome) -> list[Mistake]:
                 mistakes.append(Mistake(f"{name}_missing", f"{name}_en", {"language": "en"}))
             if points_nl and points_en and len(points_nl) != len(points_en):
                 mistakes.append(Mistake("points_differ", f"{name}_en", {"nl": len(points_nl), "en": len(points_en)}))
-    if route == Route.APPOINTMENT:
-        for name, value in (
-            ("timeframe", outcome.timeframe),
-            ("professional", outcome.professional),
-            ("minutes", outcome.minutes),
-        ):
-            if value not in allowed(name):
-                mistakes.append(Mistake(f"{name}_missing", name))
-    if route == Route.SOCIAL_DOMAIN and outcome.social_service not in allowed("social_service"):
-        mistakes.append(Mistake("social_service_missing", "social_service"))
+    mistakes += _detail_mistakes(
+        route, outcome.timeframe, outcome.professional, outcome.minutes, outcome.social_service
+    )
     return mistakes
 
 
@@ -867,4 +924,120 @@ def set_target(text: str, lead: str, target: str) -> str:
     if mistakes:
         raise StructureError(mistakes)
     answer["next"] = target
+    return dump_round_trip(data)
+
+
+# --- change an outcome's route and urgency -------------------------------------------------------
+
+
+def _outcome(data: Any, node_id: str) -> CommentedMap:
+    node = _node(data, node_id)
+    if node.get("type") != "outcome":
+        raise _refuse("not_an_outcome", "node", node=node_id)
+    return node
+
+
+def _route_now(node: Mapping[str, Any]) -> NewRoute:
+    details = node.get("appointment")
+    details = details if isinstance(details, Mapping) else {}
+    return NewRoute(
+        str(node.get("route", "") or ""),
+        str(node.get("urgency", "") or ""),
+        str(details.get("timeframe", "") or ""),
+        str(details.get("professional", "") or ""),
+        str(details.get("minutes", "") or ""),
+        str(node.get("social_service", "") or ""),
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeRoute:
+    """What the route form shows of an outcome: the outcome, its route and details now, the names of the cases
+    that end at it, and the red-flag answers from which a patient can end at it."""
+
+    node: Node
+    now: NewRoute
+    cases: tuple[str, ...]
+    red_flags: tuple[Lead, ...] = ()
+
+
+def outcome_route(text: str, node_id: str, tree: Tree | None = None) -> OutcomeRoute:
+    """Everything the form starts from, read in one go. The red flags are found on ``tree`` (the tree loaded from
+    ``text``) by the linter's own rule S-red-flag-urgent, raises included; without it there are none to show."""
+    data = _load(text)
+    node = _outcome(data, node_id)
+    found = _outline(data)
+    shown = found.node(node_id)
+    assert shown is not None
+    return OutcomeRoute(
+        shown,
+        _route_now(node),
+        tuple(name for _index, name in _cases_ending_at(data, node_id)),
+        tuple(_red_flag_leads(found, tree, node_id)) if tree is not None else (),
+    )
+
+
+def _red_flag_leads(found: Outline, tree: Tree, node_id: str) -> list[Lead]:
+    flags = {(question.id, answer.value) for question, answer in red_flags_reaching(tree, node_id)}
+    return [lead for lead in found.leads if lead.red_flag and (lead.node, lead.value) in flags]
+
+
+def _put_after(node: CommentedMap, after: str, key: str, value: Any) -> None:
+    """Set ``key`` in place when the node has it, else add it right after ``after``."""
+    if key in node:
+        if node[key] != value:
+            node[key] = value
+        return
+    keys = list(node)
+    node.insert(keys.index(after) + 1 if after in keys else len(keys), key, value)
+
+
+def set_route(text: str, node_id: str, change: NewRoute, tree: Tree | None = None, update_cases: bool = True) -> str:
+    """Change an outcome's route and urgency; only those lines change (and what the route needs or no longer uses).
+
+    The pair must fit (``ROUTE_URGENCIES``). When ``tree`` (the tree loaded from ``text``) is given and a red-flag
+    answer can end here, the new pair must be one the linter allows after a red flag (rule S-red-flag-urgent:
+    112, urgent or an appointment at U1–U3); without it, the draft's lint still says so. An appointment needs its
+    when, with whom and how long; the social domain its help in the neighbourhood; appointment details, help and a
+    self-care page go when the new route does not use them. With ``update_cases`` the cases that end here expect
+    the new route and urgency (otherwise they fail, and the draft cannot be submitted until they are changed).
+    """
+    data = _load(text)
+    node = _outcome(data, node_id)
+    mistakes: list[Mistake] = []
+    route, urgency = _route_mistakes(change.route, change.urgency, mistakes, "pair", "pair")
+    del mistakes[1:]  # route and urgency are one choice on the form: one thing to fix
+    mistakes += _detail_mistakes(route, change.timeframe, change.professional, change.minutes, change.social_service)
+    if route is not None and urgency is not None and tree is not None and not red_flag_allows(route, urgency):
+        flags = _red_flag_leads(_outline(data), tree, node_id)
+        if flags:
+            answers = tuple((lead.label, node_words(data["nodes"].get(lead.node))) for lead in flags)
+            mistakes.append(Mistake("red_flag_urgency", "pair", {"answers": answers}))
+    if not mistakes and change.relevant() == _route_now(node).relevant():
+        mistakes.append(Mistake("route_unchanged", "pair"))
+    if mistakes:
+        raise StructureError(mistakes)
+    for key, value in (("route", change.route), ("urgency", change.urgency)):
+        if node.get(key) != value:
+            node[key] = value
+    for key, own_route in ROUTE_ONLY.items():
+        if key in node and route != own_route:
+            _remove_item(node, key)
+    if route == Route.APPOINTMENT:
+        details = node.get("appointment")
+        if not isinstance(details, CommentedMap):
+            details = CommentedMap()
+            details.fa.set_flow_style()
+            _put_after(node, "urgency", "appointment", details)
+        for key, value in (("timeframe", change.timeframe), ("professional", change.professional)):
+            _put_after(details, "", key, value)
+        _put_after(details, "", "minutes", int(change.minutes))
+    if route == Route.SOCIAL_DOMAIN:
+        _put_after(node, "urgency", "social_service", change.social_service)
+    if update_cases:
+        for index, _name in _cases_ending_at(data, node_id):
+            expect = data["cases"][index]["expect"]
+            for key, value in (("route", change.route), ("urgency", change.urgency)):
+                if expect.get(key) != value:
+                    expect[key] = value
     return dump_round_trip(data)

@@ -23,20 +23,17 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from ..content import tree_cases
-from ..content.files import reading_instead
 from ..content.tree_cases import CaseFields
-from ..contentlib import live_content, path_of
+from ..contentlib import live_content
 from ..i18n import current_locale
-from ..rulebook import rules
 from ..staff.guard import current_staff, staff_required
 from ..storage import content_versions as versions
 from ..storage.db import get_db
 from ..triage.cases import run_cases
-from ..triage.loader import build_tree, read_file
 from ..triage.model import AGE_BANDS, SEXES, WHO_FOR, Profile, Tree
 from ..vocabulary import EDITOR_ROLES
 from . import workflow
-from .forms import _save, _start_text
+from .forms import _save, start_text
 from .routes import _persona_words, _render, bp
 from .versions import _target
 from .workflow import Target
@@ -45,30 +42,16 @@ from .workflow import Target
 NAME_LENGTH = (3, 200)
 
 
-def _tree_of(target: Target, text: str) -> Tree | None:
-    """The tree built from ``text`` (the author's draft or the live text), even when a case fails:
-    the form needs its questions and outcomes to show the cases in words."""
-    book = rules()
-    if book.prelude is None:
-        return None
-    path = path_of(live_content(), "tree", target.key)
-    with reading_instead({path: text.encode("utf-8")}):
-        data, _problems = read_file(path)
-    if data is None or data.get("kind") != "tree":
-        return None
-    return build_tree(path, data, book.prelude)
-
-
 def _start(tree_id: str) -> tuple[Target, str, Tree, list[CaseFields]] | None:
     """What every cases page starts from (the author's draft, or the live text); None when the tree
     cannot be read, which the YAML editor then shows line by line."""
     target = _target("tree", tree_id)
-    text = _start_text(target)
+    text = start_text(target)
     try:
         cases = tree_cases.read_cases(text)
     except tree_cases.NotATree:
         return None
-    tree = _tree_of(target, text)
+    tree = workflow.tree_from_text(target, text)
     if tree is None:
         return None
     try:

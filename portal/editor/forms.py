@@ -27,7 +27,7 @@ from ..content import page_form, tree_texts
 from ..content.files import reading_instead
 from ..contentlib import live_content, path_of
 from ..pages.loader import PAGE_NAME, read_page
-from ..staff.guard import audit_context, current_staff, staff_required
+from ..staff.guard import audit_context, signed_in_staff, staff_required
 from ..storage import content_versions as versions
 from ..storage.db import get_db
 from ..vocabulary import EDITOR_ROLES, THEME_LABELS, Theme
@@ -48,15 +48,9 @@ ROLE_LABELS = {
 }
 
 
-def _staff():
-    staff = current_staff()
-    assert staff is not None
-    return staff
-
-
-def _start_text(target: Target) -> str:
+def start_text(target: Target) -> str:
     """What the form starts from: the author's own draft, or what patients get now."""
-    draft = versions.open_draft(get_db(), target.kind, target.key, target.language, _staff().id)
+    draft = versions.open_draft(get_db(), target.kind, target.key, target.language, signed_in_staff().id)
     if draft is not None:
         return draft.source
     live, _based_on = workflow.live_text(get_db(), live_content(), target)
@@ -65,7 +59,7 @@ def _start_text(target: Target) -> str:
 
 def _save(target: Target, text: str) -> Response:
     draft_id, _check = workflow.save_draft(
-        get_db(), live_content(), _staff(), target, text, clock.now(), audit_context()
+        get_db(), live_content(), signed_in_staff(), target, text, clock.now(), audit_context()
     )
     flash(_("Draft saved."), "success")
     return redirect(url_for("editor.change", version_id=draft_id), 303)
@@ -89,7 +83,7 @@ def _posted_sections(headings: list[str]) -> list[tuple[str, str]]:
 @staff_required(*EDITOR_ROLES)
 def page_form_view(slug: str, language: str):
     target = _target("page", slug, language)
-    original = _start_text(target)
+    original = start_text(target)
     try:
         fields = page_form.read_fields(original)
     except page_form.NotAPage:
@@ -182,7 +176,7 @@ def new_page():
         keywords=_words(form.get("keywords", "")),
         theme=form.get("theme", ""),
         sources=_words(form.get("sources", "")),
-        reviewer=_staff().name,
+        reviewer=signed_in_staff().name,
         sections=tuple(sections),
         related_trees=_words(form.get("related_trees", "")),
     )
@@ -225,7 +219,7 @@ def field_label(field: tree_texts.TextField) -> str:
 @staff_required(*EDITOR_ROLES)
 def tree_texts_view(tree_id: str):
     target = _target("tree", tree_id)
-    original = _start_text(target)
+    original = start_text(target)
     try:
         groups = tree_texts.text_groups(original)
     except tree_texts.NotATree:
@@ -242,7 +236,7 @@ def tree_texts_view(tree_id: str):
             flash(_("Nothing was changed, so nothing was saved."), "error")
             return redirect(url_for("editor.tree_texts_view", tree_id=tree_id), 303)
         return _save(target, text)
-    draft = versions.open_draft(get_db(), "tree", tree_id, "", _staff().id)
+    draft = versions.open_draft(get_db(), "tree", tree_id, "", signed_in_staff().id)
     return _render(
         "editor/tree_texts.html",
         tree_id=tree_id,

@@ -22,7 +22,7 @@ from .. import clock
 from ..content import shared_files
 from ..content.shared_files import NotEditable
 from ..contentlib import live_content
-from ..staff.guard import audit_context, current_staff, staff_required
+from ..staff.guard import audit_context, signed_in_staff, staff_required
 from ..storage import content_versions as versions
 from ..storage.content_versions import ContentVersion
 from ..storage.db import get_db
@@ -46,15 +46,9 @@ def _file_or_404(name: str) -> Target:
     return target
 
 
-def _staff():
-    staff = current_staff()
-    assert staff is not None
-    return staff
-
-
 def _start_text(target: Target) -> tuple[str, ContentVersion | None]:
     """What the editor starts from: their own draft, or what patients get now."""
-    draft = versions.open_draft(get_db(), target.kind, target.key, target.language, _staff().id)
+    draft = versions.open_draft(get_db(), target.kind, target.key, target.language, signed_in_staff().id)
     if draft is not None:
         return draft.source, draft
     return workflow.live_text(get_db(), live_content(), target)[0] or "", None
@@ -117,7 +111,7 @@ def save_shared(name: str):
 
 def _save(target: Target, text: str) -> Response:
     draft_id, _check = workflow.save_draft(
-        get_db(), live_content(), _staff(), target, text, clock.now(), audit_context()
+        get_db(), live_content(), signed_in_staff(), target, text, clock.now(), audit_context()
     )
     flash(_("Draft saved."), "success")
     return redirect(url_for("editor.change", version_id=draft_id), 303)

@@ -35,7 +35,7 @@ from ..content import shared_files
 from ..content.changes import NONE, diff_rows
 from ..content.shared_files import NotEditable
 from ..contentlib import live_content, path_of, reload_published
-from ..staff.guard import audit_context, current_staff, staff_required
+from ..staff.guard import audit_context, signed_in_staff, staff_required
 from ..storage import audit
 from ..storage import content_versions as versions
 from ..storage.db import get_db
@@ -109,12 +109,6 @@ class ConfirmForm(FlaskForm):
 # --- who may change which map --------------------------------------------------------------
 
 
-def _staff() -> Staff:
-    staff = current_staff()
-    assert staff is not None
-    return staff
-
-
 def _allowed_names(staff: Staff) -> set[str] | None:
     """The municipalities ``staff`` may change the social map of (None: every one)."""
     if staff.role in (Role.EDITOR, Role.ADMIN):
@@ -161,7 +155,7 @@ def _map_or_404(slug: str) -> MapState:
         abort(404)
     live = content.library.municipalities.get(slug)
     name = live.name if live is not None else _name_in(text)
-    if not _may_change(_staff(), name):
+    if not _may_change(signed_in_staff(), name):
         abort(403)
     return MapState(slug, text, based_on, name)
 
@@ -178,7 +172,7 @@ def _name_in(text: str) -> str:
 @staff_required(*SOCIAL_MAP_ROLES)
 def social_maps():
     """The maps this person may change, and the municipalities of the practices that have none yet."""
-    allowed = _allowed_names(_staff())
+    allowed = _allowed_names(signed_in_staff())
     maps = [m for m in live_content().library.municipalities.values() if allowed is None or m.name in allowed]
     have = {m.name for m in live_content().library.municipalities.values()}
     practices = list_practices(get_db())
@@ -342,7 +336,7 @@ def new_social_map():
     known = {n for p in list_practices(get_db()) for n in p.municipalities}
     if name not in known or live_content().library.municipality_named(name) is not None:
         abort(404)
-    if not _may_change(_staff(), name):
+    if not _may_change(signed_in_staff(), name):
         abort(403)
     slug = shared_files.slug_for(name)
     state = MapState(slug, "", None, name)
@@ -376,7 +370,7 @@ def _conflict() -> str:
 def _publish(state: MapState, text: str, expected: int | None, what: str) -> Response | list[str]:
     """Check the new text as the portal would load it, publish it at once with an audit row, and reload.
     Returns the redirect, or the reasons it was refused (in words, for the form)."""
-    db, content, staff, now = get_db(), live_content(), _staff(), clock.now()
+    db, content, staff, now = get_db(), live_content(), signed_in_staff(), clock.now()
     target = Target(KIND, state.slug)
     old, based_on = workflow.live_text(db, content, target)
     if expected != based_on:

@@ -1,4 +1,5 @@
-"""Guided forms for a tree's structure: add or remove a question, an answer, an outcome; change where an answer leads.
+"""Guided forms for a tree's structure: add or remove a question, an answer, an outcome; change where an answer leads
+and an advice's route and urgency.
 
 Each form produces the same draft as raw mode and the texts form
 (``workflow.save_draft`` takes the whole text), so lint with line numbers, the
@@ -23,16 +24,26 @@ from werkzeug.wrappers import Response
 from .. import clock
 from ..content import tree_structure as structure
 from ..content.tree_cases import with_version_raised
-from ..content.tree_structure import Mistake, NewAnswer, NewOutcome, NewQuestion, Reference, StructureError
+from ..content.tree_structure import (
+    Mistake,
+    NewAnswer,
+    NewOutcome,
+    NewQuestion,
+    NewRoute,
+    Reference,
+    StructureError,
+    Words,
+)
 from ..contentlib import live_content
 from ..i18n import current_locale
-from ..staff.guard import audit_context, current_staff, staff_required
+from ..staff.guard import audit_context, signed_in_staff, staff_required
 from ..storage import content_versions as versions
 from ..storage.db import get_db
 from ..triage.model import ROUTE_URGENCIES, Route, Urgency
 from ..vocabulary import (
     EDITOR_ROLES,
     PROFESSIONAL_LABELS,
+    ROUTE_DECISION_LABELS,
     ROUTE_LABELS,
     SOCIAL_SERVICE_LABELS,
     TIMEFRAME_LABELS,
@@ -42,6 +53,7 @@ from ..vocabulary import (
     Timeframe,
 )
 from . import workflow
+from .forms import start_text
 from .routes import _render, bp
 from .versions import _target
 from .workflow import Target
@@ -113,9 +125,25 @@ def mistake_text(mistake: Mistake) -> str:
         "minutes_missing": lambda: _("Choose how long the appointment takes."),
         "social_service_missing": lambda: _("Choose the help in the neighbourhood."),
         "unchanged": lambda: _("This answer already leads there. Nothing was changed."),
+        "not_an_outcome": lambda: _("Only an advice has a route and an urgency."),
+        "route_unchanged": lambda: _("This advice already has this route and urgency. Nothing was changed."),
+        "red_flag_urgency": lambda: _(
+            "A red flag leads to this advice (%(answers)s). After a red flag the advice must stay urgent: "
+            "112, urgent, or an appointment at U1, U2 or U3.",
+            answers=_red_flag_answers(d.get("answers", ())),
+        ),
     }
     say = messages.get(mistake.code)
     return say() if say else mistake.code
+
+
+def _red_flag_answers(answers: tuple[tuple[Words, Words], ...]) -> str:
+    """The red-flag answers that lead to an advice, by the patients' words: '“Ja” to “Heeft u pijn …?”'."""
+    locale = current_locale()
+    return "; ".join(
+        _("“%(label)s” to “%(question)s”", label=label.get(locale), question=question.get(locale))
+        for label, question in answers
+    )
 
 
 def reference_text(ref: Reference, locale: str) -> str:
@@ -146,21 +174,6 @@ def node_text(node: structure.Node, locale: str) -> str:
 # --- shared steps ----------------------------------------------------------------------------
 
 
-def _staff():
-    staff = current_staff()
-    assert staff is not None
-    return staff
-
-
-def _start_text(target: Target) -> str:
-    """What the form starts from: the author's own draft, or what patients get now (as the texts form does)."""
-    draft = versions.open_draft(get_db(), target.kind, target.key, target.language, _staff().id)
-    if draft is not None:
-        return draft.source
-    live, _based_on = workflow.live_text(get_db(), live_content(), target)
-    return live or ""
-
-
 def _cases_url(tree_id: str) -> str:
     """Where the editor adds a case: the cases form when this portal has one, otherwise the YAML."""
     for endpoint in ("editor.case_new", "editor.cases_view"):
@@ -174,14 +187,14 @@ def _cases_url(tree_id: str) -> str:
 
 def _source(tree_id: str) -> tuple[Target, str]:
     target = _target("tree", tree_id)
-    return target, _start_text(target)
+    return target, start_text(target)
 
 
 def _save(target: Target, text: str, *notes: str) -> Response:
     """Store the changed tree as the author's draft, with ``version:`` raised once above what patients get."""
     live, _based_on = workflow.live_text(get_db(), live_content(), target)
     text = with_version_raised(text, live)
-    workflow.save_draft(get_db(), live_content(), _staff(), target, text, clock.now(), audit_context())
+    workflow.save_draft(get_db(), live_content(), signed_in_staff(), target, text, clock.now(), audit_context())
     flash(_("Draft saved. Check it, then submit it for review."), "success")
     for note in notes:
         flash(note, "info")
@@ -232,7 +245,7 @@ def tree_structure(tree_id: str):
         "editor/structure.html",
         target,
         text,
-        draft=versions.open_draft(get_db(), "tree", tree_id, "", _staff().id),
+        draft=versions.open_draft(get_db(), "tree", tree_id, "", signed_in_staff().id),
         without_case=[node for node in outline.nodes if node.is_outcome and node.id not in with_case],
         cases_url=_cases_url(tree_id),
     )
@@ -489,4 +502,93 @@ def add_outcome(tree_id: str):
         suggested=suggested,
         choices=_outcome_choices(),
         urgency_hint=_("Which urgencies fit what the patient should do: %(table)s.", table=fitting),
+    )
+
+
+# --- change an advice's route and urgency -------------------------------------------------------------
+
+
+def _route_choices() -> dict[str, list[tuple[str, str]]]:
+    """Each route with every urgency it allows, in the vocabulary's words and most urgent first ('Urgent (call
+    now / huisartsenpost) – U2: emergency, within an hour'), so a pair that does not fit cannot be chosen; and
+    the appointment details and help in the neighbourhood, as the new-advice form offers them."""
+    pairs = [
+        (f"{route.value}:{urgency.value}", f"{ROUTE_DECISION_LABELS[route]} – {URGENCY_LABELS[urgency]}")
+        for route in Route
+        for urgency in sorted(ROUTE_URGENCIES[route], key=lambda u: u.rank)
+    ]
+    return {"pair": pairs, **{k: v for k, v in _outcome_choices().items() if k not in ("route", "urgency")}}
+
+
+def _route_notes(cases: tuple[str, ...], updated: bool) -> list[str]:
+    """What the editor should know about the cases that end at the advice, after saving."""
+    if not cases:
+        return []
+    if updated:
+        return [
+            _(
+                "The cases that end at this advice now expect the new route and urgency: %(names)s.",
+                names=", ".join(cases),
+            )
+        ]
+    return [
+        _(
+            "The cases that end at this advice still expect the old route and urgency: change them before you "
+            "submit the draft (%(names)s).",
+            names=", ".join(cases),
+        )
+    ]
+
+
+@bp.route("/trees/<tree_id>/structure/<node_id>/route", methods=["GET", "POST"])
+@staff_required(*EDITOR_ROLES)
+def change_route(tree_id: str, node_id: str):
+    target, text = _source(tree_id)
+    tree = workflow.tree_from_text(
+        target, text
+    )  # the linter's view of the tree: which red flags can end at this advice
+    try:
+        found = structure.outcome_route(text, node_id, tree)
+    except StructureError as exc:
+        if any(m.code == "unreadable" for m in exc.mistakes):
+            return _unreadable(tree_id)
+        flash(_("This advice is not in the tree (any more)."), "error")
+        return redirect(url_for("editor.tree_structure", tree_id=tree_id), 303)
+    now = found.now
+    chosen: Mapping[str, str] = {
+        "pair": f"{now.route}:{now.urgency}",
+        "timeframe": now.timeframe,
+        "professional": now.professional,
+        "minutes": now.minutes,
+        "social_service": now.social_service,
+    }
+    mistakes: tuple[Mistake, ...] = ()
+    if request.method == "POST":
+        chosen = request.form
+        route, _sep, urgency = request.form.get("pair", "").partition(":")
+        change = NewRoute(
+            route,
+            urgency,
+            timeframe=request.form.get("timeframe", ""),
+            professional=request.form.get("professional", ""),
+            minutes=request.form.get("minutes", ""),
+            social_service=request.form.get("social_service", ""),
+        )
+        update_cases = _checked(request.form, "update_cases")
+        try:
+            new_text = structure.set_route(text, node_id, change, tree, update_cases=update_cases)
+        except StructureError as exc:
+            mistakes = exc.mistakes
+        else:
+            return _save(target, new_text, *_route_notes(found.cases, update_cases))
+    return _page(
+        "editor/structure_route.html",
+        target,
+        text,
+        mistakes,
+        found=found,
+        chosen=chosen,
+        choices=_route_choices(),
+        route_words=ROUTE_DECISION_LABELS,
+        urgency_words=URGENCY_LABELS,
     )

@@ -31,16 +31,18 @@ from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
 from ..content.changes import LOGIC, NONE, Classification, classify_page, classify_tree
-from ..content.files import parse_yaml
+from ..content.files import parse_yaml, reading_instead
 from ..content.live import Source
-from ..contentlib import path_of
+from ..contentlib import live_content, path_of
 from ..lint import Content
+from ..rulebook import rules
 from ..storage import audit
 from ..storage import content_versions as versions
 from ..storage.audit import Origin
 from ..storage.content_versions import ContentVersion
 from ..storage.staff import Staff
 from ..triage.cases import run_cases
+from ..triage.loader import build_tree, read_file
 from ..triage.model import Tree
 from ..triage.problems import Problem, errors
 from ..vocabulary import Role
@@ -344,3 +346,17 @@ def emergency_rollback(
     )
     _audit(db, "content:emergency-rollback", staff, new_id, origin, now)
     return new_id
+
+
+def tree_from_text(target: Target, text: str) -> Tree | None:
+    """The tree built from ``text`` (the author's draft or the live text), even when a case fails:
+    the cases and structure forms need its questions and outcomes to show them in words."""
+    book = rules()
+    if book.prelude is None:
+        return None
+    path = path_of(live_content(), "tree", target.key)
+    with reading_instead({path: text.encode("utf-8")}):
+        data, _problems = read_file(path)
+    if data is None or data.get("kind") != "tree":
+        return None
+    return build_tree(path, data, book.prelude)

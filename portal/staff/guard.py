@@ -83,6 +83,13 @@ def current_staff() -> Staff | None:
     return staff
 
 
+def signed_in_staff() -> Staff:
+    """The staff member of a view behind ``staff_required``: there is always one there."""
+    staff = current_staff()
+    assert staff is not None, "only for views behind staff_required"
+    return staff
+
+
 def audit_context() -> Origin:
     """Where a staff action came from, for the audit log (NEN 7513): address and session."""
     current_staff()

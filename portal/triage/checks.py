@@ -443,12 +443,30 @@ def _red_flag_answers(question: Question) -> Iterator[Answer]:
             yield edge.answer
 
 
+def red_flag_allows(route: Route, urgency: Urgency) -> bool:
+    """Whether an outcome a red-flag answer can end in may have this route and urgency (rule S-red-flag-urgent).
+
+    One place for the rule, so the structure forms refuse what the linter would refuse."""
+    return route in RED_FLAG_ROUTES and urgency.rank <= Urgency.U3.rank
+
+
+def red_flags_reaching(tree: Tree, node_id: str) -> list[tuple[Question, Answer]]:
+    """The red-flag answers (with their question) from which a patient can end in ``node_id``, raises included:
+    the paths rule S-red-flag-urgent follows, so a form can say which red flags hold an outcome to U1–U3."""
+    return [
+        (question, answer)
+        for question in tree.questions()
+        for answer in _red_flag_answers(question)
+        if node_id in reachable(tree, [answer.next or ""])
+    ]
+
+
 def _red_flags(tree: Tree) -> Iterator[Problem]:
     """A red-flag answer must never end in self-care, an e-consult or the social domain."""
     for question in tree.questions():
         for answer in _red_flag_answers(question):
             for outcome in _outcomes_from(tree, answer.next or ""):
-                if outcome.route not in RED_FLAG_ROUTES or outcome.urgency.rank > Urgency.U3.rank:
+                if not red_flag_allows(outcome.route, outcome.urgency):
                     yield RED_FLAG_URGENT.problem(
                         tree.path,
                         answer.line,

@@ -69,3 +69,13 @@ def test_an_editor_changes_a_trees_structure_in_forms_and_every_page_passes_axe(
     assert_accessible(ann)
     ann.goto(f"{base}/staff/editor/trees/{TREE}/structure/answer/remove?at=duration/answers/0")
     assert_accessible(ann)
+
+    # Change an advice's route and urgency: an advice a red flag leads to cannot become an e-consult.
+    ann.goto(f"{base}/staff/editor/trees/{TREE}/structure/urgent_today/route")
+    assert_accessible(ann)
+    ann.get_by_label("What the patient should do, and how urgent it is").select_option(
+        label="E-consult – U4: not urgent, within 24 hours"
+    )
+    ann.get_by_role("button", name="Save draft").click()
+    expect(ann.locator(".error-summary")).to_contain_text("A red flag leads to this advice")
+    assert_accessible(ann)

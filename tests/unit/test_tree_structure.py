@@ -15,6 +15,13 @@ import yaml
 from portal.content import tree_structure as ts
 from portal.content.changes import LOGIC, classify_tree
 from portal.content.tree_cases import with_version_raised
+from portal.triage.cases import run_cases
+from portal.triage.checks import check_tree
+from portal.triage.loader import build_tree, read_file
+from portal.triage.model import Tree
+from portal.triage.problems import errors
+from portal.triage.rules import RuleBook
+from tests.conftest import RULES, TODAY
 
 SOURCE = (Path(__file__).resolve().parents[2] / "triage_rules" / "keelpijn.yaml").read_text("utf-8")
 
@@ -344,3 +351,114 @@ def test_every_shipped_tree_reads_as_an_outline_with_patient_words():
     for path in sorted((Path(__file__).resolve().parents[2] / "triage_rules").glob("[!_]*.yaml")):
         outline = ts.outline(path.read_text("utf-8"))
         assert outline.start and all(node.words.nl for node in outline.nodes), path.name
+
+
+# --- change an advice's route and urgency -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def book() -> RuleBook:
+    found = RuleBook(RULES)
+    found.refresh(TODAY)
+    return found
+
+
+def _tree(book: RuleBook, text: str, tmp_path: Path) -> Tree:
+    """The tree built from ``text`` exactly as the loader builds the file (the linter's view of it)."""
+    copy = tmp_path / "keelpijn.yaml"
+    copy.write_text(text, "utf-8")
+    data, problems = read_file(copy)
+    assert data is not None, problems
+    return build_tree(copy, data, book.prelude)
+
+
+def test_changing_an_advices_urgency_changes_that_line_and_what_its_cases_expect():
+    after = ts.set_route(SOURCE, "econsult", ts.NewRoute("econsult", "U4"))
+    assert _changed(SOURCE, after) == [
+        "-     urgency: U5",
+        "+     urgency: U4",
+        "-     expect: {outcome: econsult, route: econsult, urgency: U5}",
+        "+     expect: {outcome: econsult, route: econsult, urgency: U4}",
+    ]
+    assert classify_tree(yaml.safe_load(SOURCE), yaml.safe_load(after)).kind == LOGIC
+
+
+def test_a_new_route_brings_what_it_needs_drops_what_it_no_longer_uses_and_the_tree_still_passes(book, tmp_path):
+    change = ts.NewRoute("appointment", "U5", timeframe="within_2_weeks", professional="huisarts", minutes="10")
+    after = ts.set_route(SOURCE, "self_care", change)
+    assert _changed(SOURCE, after) == [
+        "-     route: self_care",
+        "+     route: appointment",
+        "+     appointment: {timeframe: within_2_weeks, professional: huisarts, minutes: 10}",
+        "-     self_care_page: keelpijn",
+        "-     expect: {outcome: self_care, route: self_care, urgency: U5}",
+        "+     expect: {outcome: self_care, route: appointment, urgency: U5}",
+    ]
+    tree = _tree(book, after, tmp_path)
+    assert all(result.passed for result in run_cases(tree))
+    assert errors(check_tree(tree, TODAY)) == []
+    back = ts.set_route(after, "self_care", ts.NewRoute("econsult", "U5"))
+    assert "appointment" not in yaml.safe_load(back)["nodes"]["self_care"]
+
+
+def test_only_the_appointment_details_change_when_the_route_stays():
+    change = ts.NewRoute("appointment", "U4", timeframe="today", professional="huisarts", minutes="10")
+    after = ts.set_route(SOURCE, "appointment_24h", change)
+    assert _changed(SOURCE, after) == [
+        "-     appointment: {timeframe: within_24h, professional: huisarts, minutes: 10}",
+        "+     appointment: {timeframe: today, professional: huisarts, minutes: 10}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("node_id", "change", "codes"),
+    [
+        ("econsult", ts.NewRoute("econsult", "U2"), {"route_urgency"}),
+        ("econsult", ts.NewRoute("self_care", "U4"), {"route_urgency"}),
+        ("econsult", ts.NewRoute("", ""), {"route_missing"}),
+        ("econsult", ts.NewRoute("econsult", "U5"), {"route_unchanged"}),
+        ("econsult", ts.NewRoute("econsult", "U5", timeframe="today"), {"route_unchanged"}),
+        (
+            "econsult",
+            ts.NewRoute("appointment", "U4"),
+            {"timeframe_missing", "professional_missing", "minutes_missing"},
+        ),
+        ("econsult", ts.NewRoute("social_domain", "U5"), {"social_service_missing"}),
+        ("duration", ts.NewRoute("econsult", "U5"), {"not_an_outcome"}),
+        ("nowhere", ts.NewRoute("econsult", "U5"), {"no_such_node"}),
+    ],
+)
+def test_a_route_and_urgency_that_do_not_fit_or_change_nothing_are_refused(node_id, change, codes):
+    with pytest.raises(ts.StructureError) as exc:
+        ts.set_route(SOURCE, node_id, change)
+    assert _codes(exc) == codes
+
+
+def test_an_advice_a_red_flag_leads_to_stays_urgent_as_the_linter_asks(book, tmp_path):
+    tree = _tree(book, SOURCE, tmp_path)
+    with pytest.raises(ts.StructureError) as exc:
+        ts.set_route(SOURCE, "urgent_today", ts.NewRoute("econsult", "U4"), tree)
+    (mistake,) = exc.value.mistakes
+    assert mistake.code == "red_flag_urgency"
+    assert [label.en for label, _question in mistake.details["answers"]] == [
+        "The mouth hardly opens any more",
+        "A large swelling on one side at the back of the throat",
+        "Talks as if there is something hot in the mouth",
+    ]
+    assert ts.outcome_route(SOURCE, "urgent_today", tree).red_flags  # the form shows them before saving
+    assert not ts.outcome_route(SOURCE, "econsult", tree).red_flags
+
+    # An appointment at U3 is still urgent enough after a red flag.
+    change = ts.NewRoute("appointment", "U3", timeframe="today", professional="huisarts", minutes="10")
+    assert "route: appointment" in ts.set_route(SOURCE, "urgent_today", change, tree)
+
+    # Without the loaded tree the form cannot tell, and the draft's lint says it with the same rule.
+    unchecked = ts.set_route(SOURCE, "urgent_today", ts.NewRoute("econsult", "U4"))
+    assert "S-red-flag-urgent" in {problem.rule for problem in check_tree(_tree(book, unchecked, tmp_path), TODAY)}
+
+
+def test_cases_may_keep_what_they_expect_and_then_fail_until_changed(book, tmp_path):
+    after = ts.set_route(SOURCE, "econsult", ts.NewRoute("econsult", "U4"), update_cases=False)
+    assert _changed(SOURCE, after) == ["-     urgency: U5", "+     urgency: U4"]
+    failed = [result for result in run_cases(_tree(book, after, tmp_path)) if not result.passed]
+    assert [result.case.expect_outcome for result in failed] == ["econsult"]

@@ -251,3 +251,66 @@ def test_another_answer_adds_a_row_and_saves_nothing(people, db):
     assert page.select_one("#answer-0-label_nl")["value"] == "Ja"
     assert page.select_one("#node_id")["value"] == "koorts"  # suggested once the Dutch question is there
     assert versions.open_versions(db) == []
+
+
+# --- change an advice's route and urgency -------------------------------------------------------------------
+
+
+def test_only_editors_change_an_advices_route_and_urgency(people):
+    for name in ("eva", "eve", "cas"):
+        assert people[name].get(f"{BASE}/econsult/route").status_code == 403, name
+        assert people[name].post(f"{BASE}/econsult/route", data={"pair": "econsult:U4"}).status_code == 403, name
+
+
+def test_changing_an_advices_urgency_in_words_makes_a_logic_draft_and_updates_its_cases(people, db, rules_dir):
+    ann = people["ann"]
+    source = (rules_dir / f"{TREE}.yaml").read_text("utf-8")
+    overview = soup(ann.get(BASE))
+    link = overview.select_one("a[href$='/econsult/route']")
+    assert link is not None
+    assert link.get_text().startswith("Change route and urgency – Ask your question in an e-consult")
+    form = soup(ann.get(link["href"]))
+    chosen = form.select_one("#pair option[selected]").get_text()
+    assert chosen == "E-consult – U5: advice, no chance of harm"  # the current one, in words
+    assert "Self-care – U5: advice, no chance of harm" in form.select_one("#pair").get_text()
+    assert form.select_one("#update_cases").has_attr("checked")
+
+    pair = _option(form, "pair", "E-consult – U4: not urgent, within 24 hours")
+    response = ann.post(link["href"], data={"pair": pair, "update_cases": "1"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/structure")
+    draft = _draft(db)
+    assert draft.classification == "logic"
+    assert _changed(source, draft.source) == [
+        "- version: 2",
+        "+ version: 3",
+        "-     urgency: U5",
+        "+     urgency: U4",
+        "-     expect: {outcome: econsult, route: econsult, urgency: U5}",
+        "+     expect: {outcome: econsult, route: econsult, urgency: U4}",
+    ]
+    overview = text(ann.get(BASE))
+    assert "now expect the new route and urgency" in overview
+
+
+def test_an_advice_a_red_flag_leads_to_cannot_become_non_urgent(people, db):
+    ann = people["ann"]
+    form = soup(ann.get(f"{BASE}/urgent_today/route"))
+    assert "The mouth hardly opens any more" in form.select_one(".summary-list").get_text()
+    response = ann.post(f"{BASE}/urgent_today/route", data={"pair": "econsult:U4", "update_cases": "1"})
+    assert response.status_code == 422
+    page = soup(response)
+    summary = page.select_one(".error-summary").get_text(" ")
+    assert "A red flag leads to this advice" in summary and "The mouth hardly opens any more" in summary
+    assert page.select_one("#pair option[selected]")["value"] == "econsult:U4"  # what was chosen stays
+    assert versions.open_versions(db) == []
+
+
+def test_an_appointment_needs_its_details_and_a_question_has_no_route(people, db):
+    ann = people["ann"]
+    response = ann.post(f"{BASE}/econsult/route", data={"pair": "appointment:U4"})
+    assert response.status_code == 422
+    summary = soup(response).select_one(".error-summary").get_text(" ")
+    assert "Choose when the appointment should be." in summary
+    assert versions.open_versions(db) == []
+    response = ann.get(f"{BASE}/duration/route")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/structure")

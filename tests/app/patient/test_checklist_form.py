@@ -7,6 +7,7 @@ triage files, so it does not move with the demo trees.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from bs4 import BeautifulSoup
@@ -16,6 +17,13 @@ from tests.factories import Patient
 from tests.unit.test_safe_by_construction import TREE
 
 ADULT = {"who_for": "self", "age_band": "adult_18_64", "sex": "female"}
+
+
+@pytest.fixture(autouse=True)
+def practice_open(monkeypatch):
+    """A Monday morning: the urgent outcomes say "call the practice" only while it is open (after
+    17:00 or at the weekend they name the huisartsenpost), and these tests are about the checklist."""
+    monkeypatch.setattr("portal.clock.now", lambda: datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
