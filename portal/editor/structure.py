@@ -344,9 +344,9 @@ def add_answer(tree_id: str, node_id: str):
 # --- change where an answer leads, remove an answer ---------------------------------------------
 
 
-@bp.route("/trees/<tree_id>/structure/lead", methods=["GET", "POST"])
-@staff_required(*EDITOR_ROLES)
-def change_lead(tree_id: str):
+def _answer_at(tree_id: str):
+    """What a form about one answer (``?at=``) starts from: the tree's text, its outline and that
+    answer; or the page to go to instead when the tree cannot be read or the answer is gone."""
     target, text = _source(tree_id)
     key = request.values.get("at", "")
     try:
@@ -357,6 +357,16 @@ def change_lead(tree_id: str):
     if lead is None:
         flash(_("This answer is not in the tree (any more)."), "error")
         return redirect(url_for("editor.tree_structure", tree_id=tree_id), 303)
+    return target, text, key, outline, lead
+
+
+@bp.route("/trees/<tree_id>/structure/lead", methods=["GET", "POST"])
+@staff_required(*EDITOR_ROLES)
+def change_lead(tree_id: str):
+    found = _answer_at(tree_id)
+    if isinstance(found, Response):
+        return found
+    target, text, key, outline, lead = found
     mistakes: tuple[Mistake, ...] = ()
     if request.method == "POST":
         try:
@@ -371,16 +381,10 @@ def change_lead(tree_id: str):
 @bp.route("/trees/<tree_id>/structure/answer/remove", methods=["GET", "POST"])
 @staff_required(*EDITOR_ROLES)
 def remove_answer(tree_id: str):
-    target, text = _source(tree_id)
-    key = request.values.get("at", "")
-    try:
-        outline = structure.outline(text)
-    except StructureError:
-        return _unreadable(tree_id)
-    lead = outline.lead(key)
-    if lead is None:
-        flash(_("This answer is not in the tree (any more)."), "error")
-        return redirect(url_for("editor.tree_structure", tree_id=tree_id), 303)
+    found = _answer_at(tree_id)
+    if isinstance(found, Response):
+        return found
+    target, text, key, outline, lead = found
     mistakes: tuple[Mistake, ...] = ()
     if request.method == "POST":
         try:
