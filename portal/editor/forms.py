@@ -29,6 +29,7 @@ from ..contentlib import live_content, path_of
 from ..pages.loader import PAGE_NAME, read_page
 from ..staff.guard import audit_context, signed_in_staff, staff_required
 from ..storage import content_versions as versions
+from ..storage.content_versions import ContentVersion
 from ..storage.db import get_db
 from ..vocabulary import EDITOR_ROLES, THEME_LABELS, Theme
 from . import workflow
@@ -48,13 +49,18 @@ ROLE_LABELS = {
 }
 
 
-def start_text(target: Target) -> str:
-    """What the form starts from: the author's own draft, or what patients get now."""
+def start_with_draft(target: Target) -> tuple[str, ContentVersion | None]:
+    """What an editor starts from, and the draft it came from: their own open draft, or what patients
+    get now (no draft)."""
     draft = versions.open_draft(get_db(), target.kind, target.key, target.language, signed_in_staff().id)
     if draft is not None:
-        return draft.source
-    live, _based_on = workflow.live_text(get_db(), live_content(), target)
-    return live or ""
+        return draft.source, draft
+    return workflow.live_text(get_db(), live_content(), target)[0] or "", None
+
+
+def start_text(target: Target) -> str:
+    """What the form starts from: the author's own draft, or what patients get now."""
+    return start_with_draft(target)[0]
 
 
 def _save(target: Target, text: str) -> Response:

@@ -29,6 +29,7 @@ from ..storage.db import get_db
 from ..triage.search import normalise
 from ..vocabulary import EDITOR_ROLES, REVIEW_ROLES
 from . import workflow
+from .forms import start_with_draft
 from .routes import _render, bp
 from .workflow import Target
 
@@ -44,14 +45,6 @@ def _file_or_404(name: str) -> Target:
     if target is None or workflow.live_text(get_db(), live_content(), target)[0] is None:
         abort(404)
     return target
-
-
-def _start_text(target: Target) -> tuple[str, ContentVersion | None]:
-    """What the editor starts from: their own draft, or what patients get now."""
-    draft = versions.open_draft(get_db(), target.kind, target.key, target.language, signed_in_staff().id)
-    if draft is not None:
-        return draft.source, draft
-    return workflow.live_text(get_db(), live_content(), target)[0] or "", None
 
 
 @bp.app_template_global()
@@ -90,7 +83,7 @@ def content_links(version: ContentVersion) -> dict[str, str | None]:
 @staff_required(*EDITOR_ROLES)
 def edit_shared(name: str):
     target = _file_or_404(name)
-    text, draft = _start_text(target)
+    text, draft = start_with_draft(target)
     return _raw_page(target, text, draft)
 
 
@@ -105,7 +98,7 @@ def save_shared(name: str):
     text = request.form.get("source", "")
     if not text.strip():
         flash(_("The text is empty. Nothing was saved."), "error")
-        return _raw_page(target, text, _start_text(target)[1], 422)
+        return _raw_page(target, text, start_with_draft(target)[1], 422)
     return _save(target, text)
 
 
@@ -146,7 +139,7 @@ def _tree_ids() -> list[str]:
 def lexicon_terms():
     """Every complaint with how many words lead to it (from the editor's draft when they have one)."""
     target = _file_or_404("lexicon")
-    text, draft = _start_text(target)
+    text, draft = start_with_draft(target)
     try:
         rows = shared_files.lexicon_terms(text)
     except NotEditable:
@@ -164,7 +157,7 @@ def lexicon_terms():
 def lexicon_tree(tree_id: str):
     """One complaint's words: tick to remove, type new ones (one per line) to add. Saving makes the draft."""
     target = _file_or_404("lexicon")
-    text, draft = _start_text(target)
+    text, draft = start_with_draft(target)
     try:
         rows = {(t, lang): terms for t, lang, terms in shared_files.lexicon_terms(text)}
     except NotEditable:
