@@ -219,7 +219,8 @@ def migrated_rollup_sizes(db) -> list[str]:
 def rollup_sizes(db) -> list[str]:
     """Rows per rollup table and grain, as a table."""
     lines = ["| table | day | week | month | quarter | year |", "|---|---:|---:|---:|---:|---:|"]
-    for table in ("stats_flow", "stats_signals", "stats_measures", "stats_dropout", "stats_disposition"):
+    tables = ("stats_flow", "stats_signals", "stats_measures", "stats_dropout", "stats_disposition", "stats_routes")
+    for table in tables:
         counts = {r["grain"]: r["n"] for r in db.query(f"SELECT grain, count(*) AS n FROM {table} GROUP BY grain")}
         grains = " | ".join(f"{counts.get(g, 0):,}" for g in ("day", "week", "month", "quarter", "year"))
         lines.append(f"| `{table}` | {grains} |")

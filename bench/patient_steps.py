@@ -3,7 +3,7 @@
 
 Not a timed test: it prints a Markdown table to record in docs/performance.md.
 
-    apt-get install -y wrk
+    apt-get install -y wrk luajit
     .venv/bin/python bench/patient_steps.py [--seconds 5] [--rounds 3] [--latency-seconds 10]
 
 It starts two servers with the same gunicorn settings as ``voordeur serve``
@@ -20,8 +20,15 @@ sends them (``Accept-Encoding: gzip, deflate, br, zstd``, the session cookie):
 - throughput, with ``wrk -t2 -c8``: hello world, then each step, in ``--rounds``
   interleaved rounds; a step's figure is its median share of the hello world
   measured in the same round, so load from elsewhere on the machine hits both;
-- latency at half of each step's saturating rate, open-loop (``bench/fixed_rate.py``):
-  p50 and p99 measured from when each request was due, so queueing counts.
+- latency at half of each step's saturating rate, open-loop (``bench/fixed_rate.py``, a
+  LuaJIT client: ``apt-get install -y luajit``): p50 and p99 measured from when each
+  request was due, so queueing counts, and how late the client itself started requests.
+
+Both servers run for the whole benchmark, one of them loaded at a time; the script checks
+that both have the same number of single-threaded workers. Nothing is pinned to a core:
+the servers and the client share both cores, the latency client under SCHED_FIFO
+(``chrt --fifo 1``, when run as root) so it sends and reads on time, as a client on
+another machine would, instead of waiting for a CPU behind the workers.
 
 Every POST is a real answer: the CSRF check, the ownership check, the rate-limit
 counter and the write to the routing log all run. The per-run step limit is
@@ -56,7 +63,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from fixed_rate import LatencyReport, build_request, measure  # noqa: E402
+from fixed_rate import CLIENT_SLACK_SECONDS, LatencyReport, drained, measure_url  # noqa: E402
 
 # The options ``voordeur serve`` gives gunicorn (portal/cli.py), as command-line flags.
 # Access logging is off by default in gunicorn, as ``voordeur serve`` has it.
@@ -131,8 +138,10 @@ def _wait_until_up(process: subprocess.Popen, url: str) -> None:
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], port: int, probe: str) -> Iterator[Server]:
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def serving(command: list[str], env: dict[str, str], port: int, probe: str, cwd: Path) -> Iterator[Server]:
+    """Start a server from ``cwd`` (a directory without a ``gunicorn.conf.py`` that gunicorn would read)."""
+    env = {k: v for k, v in env.items() if k != "GUNICORN_CMD_ARGS"}  # only the flags given here
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_until_up(process, f"http://127.0.0.1:{port}{probe}")
         yield Server(process, port)
@@ -348,10 +357,31 @@ def _url(servers: dict[str, Server], key: str, step: Step) -> str:
 def latencies(servers: dict[str, Server], steps: dict[str, Step], figures: dict[str, Figures], seconds: int) -> None:
     """p99 at half of each step's (median) saturating rate, open-loop."""
     for key, step in steps.items():
-        server = _server(servers, key)
         rate = statistics.median(figures[key].rates) / 2
-        request = build_request("127.0.0.1", server.port, step.method, step.path, step.headers, step.body.encode())
-        figures[key].latency = measure("127.0.0.1", server.port, request, rate, seconds)
+        report = measure_url(
+            _url(servers, key, step), rate, seconds, step.method, step.headers, step.body.encode(), realtime=True
+        )
+        figures[key].latency = report
+        waited = drained(_server(servers, key).base + "/livez" if key != "hello" else _url(servers, key, step))
+        print(f"latency {key}: {report.summary()}; queue drained in {waited:.1f} s", file=sys.stderr)
+
+
+def worker_shape(server: Server) -> tuple[int, ...]:
+    """The threads of each of the server's worker processes (gunicorn's master's children)."""
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    shape = []
+    for pid in children:
+        threads = re.search(r"^Threads:\s+(\d+)", Path(f"/proc/{pid}/status").read_text(), re.MULTILINE)
+        shape.append(int(threads.group(1)) if threads else 0)
+    return tuple(sorted(shape))
+
+
+def check_same_setup(servers: dict[str, Server]) -> str:
+    """Both servers must have the same workers, each with one thread, or the comparison is not fair."""
+    shapes = {name: worker_shape(server) for name, server in servers.items()}
+    if len(set(shapes.values())) != 1 or any(threads != 1 for threads in shapes["hello"]):
+        raise SystemExit(f"the servers are not set up alike (threads per worker): {shapes}")
+    return f"{len(shapes['hello'])} single-threaded workers each"
 
 
 def machine() -> str:
@@ -369,11 +399,11 @@ def machine() -> str:
     )
 
 
-def table(steps: dict[str, Step], figures: dict[str, Figures], args: argparse.Namespace) -> str:
+def table(steps: dict[str, Step], figures: dict[str, Figures], args: argparse.Namespace, shape: str) -> str:
     rows = [
         "| request | req/s | × hello world (min–max) | CPU per request | × hello world by CPU "
-        "| p50 / p99 at half rate | bad answers | target |",
-        "|---|---:|---:|---:|---:|---:|---:|:---:|",
+        "| p50 / p99 at half rate | client late p99 / max | bad answers | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     met = True
     for key, step in steps.items():
@@ -383,27 +413,40 @@ def table(steps: dict[str, Step], figures: dict[str, Figures], args: argparse.Na
         assert report is not None
         p50, p99 = report.percentile(0.5) * 1000, report.percentile(0.99) * 1000
         latency = f"{p50:.1f} / {p99:.1f} ms @ {report.rate:,.0f}/s"
+        late = f"{report.lag_percentile(0.99) * 1000:.1f} / {report.lag_percentile(1.0) * 1000:.1f} ms"
+        if report.waiting:
+            latency += f" ({report.waiting} unanswered)"
         if not report.client_kept_up:
-            latency, p99 = f"– (the client cannot send {report.rate:,.0f}/s)", float("inf")
-        bad = fig.bad + report.unexpected(step.expected)
+            latency += " †"
+        bad = fig.bad + report.wrong(step.expected)
         verdict = ""
         if step.patient_step:
             ok = share >= TARGET_SHARE and p99 < TARGET_P99_MS and bad == 0
             met = met and ok
             verdict = "met" if ok else "**not met**"
+            if not ok and share >= TARGET_SHARE and bad == 0 and not report.client_kept_up:
+                verdict = "**not met** †"
         rows.append(
             f"| {step.label} | {statistics.median(fig.rates):,.0f} | **{share:.2f}** "
             f"({min(fig.shares):.2f}–{max(fig.shares):.2f}) | {statistics.median(fig.cpu) * 1e6:,.0f} µs "
-            f"| {statistics.median(fig.cpu_shares):.2f} | {latency} | {bad} | {verdict} |"
+            f"| {statistics.median(fig.cpu_shares):.2f} | {latency} | {late} | {bad} | {verdict} |"
         )
     summary = (
         f"Targets: every patient step ≥ {TARGET_SHARE:.1f}× hello world, p99 < {TARGET_P99_MS:.0f} ms at half "
         f"its saturating rate, no bad answers: **{'met' if met else 'not met'}**."
     )
+    reports = [figures[key].latency for key in steps]
+    client_cpu = statistics.median(report.cpu_per_request() for report in reports if report is not None)
     setup = (
         f"`wrk -t2 -c{args.connections} -d{args.seconds}s`, {args.rounds} interleaved rounds (median share, "
         f"range over rounds); CPU per request: the servers' processes plus wrk, median over rounds; "
-        f"latency open-loop for {args.latency_seconds} s per row; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}."
+        f"latency open-loop (`bench/fixed_rate.py`, one new connection per request, measured from when it was "
+        f"due) for {args.latency_seconds} s per row after 1 s of warm-up, client not pinned, "
+        f"at {reports[0].priority if reports[0] else 'normal priority'}, "
+        f"{client_cpu * 1e6:.0f} µs of client CPU per request (median over rows); "
+        f"† the client started 1 % of the requests more than {CLIENT_SLACK_SECONDS * 1000:.0f} ms late, which "
+        f"counts in that p99 (an upper bound; the machine was short of CPU); both servers: {shape}; "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}."
     )
     if args.portal_src:
         setup += f" Portal served from `{args.portal_src}`."
@@ -418,16 +461,17 @@ def main() -> None:
     parser.add_argument("--latency-seconds", type=int, default=10, help="open-loop duration per step")
     parser.add_argument("--portal-src", type=Path, help="serve the portal from this source tree instead")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    for tool in ("wrk", "luajit"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is not installed: apt-get install -y wrk luajit")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         hello_port, portal_port = free_port(), free_port()
         env = portal_env(workdir, portal_port, args.portal_src)
         subprocess.run([*portal_command(portal_port)[:1], "demo"], env=env, check=True, capture_output=True)
         with (
-            serving(hello_command(hello_port), dict(os.environ), hello_port, "/") as hello,
-            serving(portal_command(portal_port), env, portal_port, "/livez") as portal,
+            serving(hello_command(hello_port), dict(os.environ), hello_port, "/", workdir) as hello,
+            serving(portal_command(portal_port), env, portal_port, "/livez", workdir) as portal,
         ):
             servers = {"hello": hello, "portal": portal}
             question, cookie, fields = prepare_run(portal.base)
@@ -438,8 +482,9 @@ def main() -> None:
             for key, step in steps.items():
                 check(_url(servers, key, step).removesuffix(step.path), step)
             figures = throughput(servers, steps, workdir, args)
+            shape = check_same_setup(servers)  # after the warm-up: every worker has started
             latencies(servers, steps, figures, args.latency_seconds)
-    print(table(steps, figures, args))
+    print(table(steps, figures, args, shape))
 
 
 if __name__ == "__main__":

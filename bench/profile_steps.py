@@ -12,7 +12,9 @@ so the shares here are lower than ``bench/patient_steps.py``'s.
 
 The test client is not used for the timing: it adds ~100 µs per request.
 ``--profile STEP`` runs one step under pyinstrument (``--cprofile``: cProfile,
-sorted by own time) and prints where its time goes.
+sorted by own time) and prints where its time goes. ``--two-workers``: another
+connection commits before each portal request (outside the timing), as the
+second gunicorn worker's answers do; what that costs this worker is counted.
 """
 
 from __future__ import annotations
@@ -127,22 +129,57 @@ def call(app: WsgiApp, template: dict) -> str:
 
 
 def cpu_per_request(
-    apps: dict[str, WsgiApp], steps: dict[str, tuple[str, dict, int]], requests: int, batches: int = 9
+    apps: dict[str, WsgiApp],
+    steps: dict[str, tuple[str, dict, int]],
+    requests: int,
+    batches: int = 9,
+    between: Callable[[], None] | None = None,
 ) -> dict[str, float]:
     """µs of this thread's CPU per request, for every step: the fastest of ``batches`` interleaved batches.
 
     Interleaving puts every step through the same spells of load from elsewhere;
-    the fastest batch is the one least disturbed by them.
+    the fastest batch is the one least disturbed by them. ``between`` runs before
+    every portal request, outside the timing (the other worker's answer).
     """
     best = dict.fromkeys(steps, float("inf"))
     batch = max(1, requests // batches)
     for _ in range(batches):
         for name, (which, template, _status) in steps.items():
-            start = time.thread_time()
-            for _ in range(batch):
-                call(apps[which], template)
-            best[name] = min(best[name], (time.thread_time() - start) / batch * 1e6)
+            if between is None or which != "portal":
+                start = time.thread_time()
+                for _ in range(batch):
+                    call(apps[which], template)
+                spent = time.thread_time() - start
+            else:
+                spent = 0.0
+                for _ in range(batch):
+                    between()
+                    start = time.thread_time()
+                    call(apps[which], template)
+                    spent += time.thread_time() - start
+            best[name] = min(best[name], spent / batch * 1e6)
     return best
+
+
+def other_worker(workdir: Path) -> Callable[[], None]:
+    """The second gunicorn worker, answering in another triage: a commit on another connection
+    before each request, so this worker's caches see what they see under ``voordeur serve``."""
+    import sqlite3
+
+    conn = sqlite3.connect(workdir / "bench.db", isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA synchronous = NORMAL")  # as the portal commits an answer
+    other = "bench-other-worker"
+    conn.execute("CREATE TEMP TABLE copied AS SELECT * FROM triage_runs LIMIT 1")  # a run of its own
+    conn.execute("UPDATE copied SET id = ?", [other])
+    conn.execute("INSERT INTO triage_runs SELECT * FROM copied")
+
+    def answer() -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE triage_runs SET last_active_at = last_active_at WHERE id = ?", [other])
+        conn.execute("COMMIT")
+
+    return answer
 
 
 def main() -> None:
@@ -156,6 +193,9 @@ def main() -> None:
     parser.add_argument("--flat", action="store_true", help="pyinstrument: own time per function, not a tree")
     parser.add_argument("--batches", type=int, default=9, help="interleaved batches (the fastest counts)")
     parser.add_argument("--steps", help="only these steps (comma-separated; hello is always measured)")
+    parser.add_argument(
+        "--two-workers", action="store_true", help="another connection commits before each portal request"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         portal = portal_app(Path(tmp))
@@ -165,28 +205,43 @@ def main() -> None:
         for name, (which, template, expected) in steps.items():
             status = call(apps[which], template)
             assert status.startswith(str(expected)), f"{name}: {status}"
+        between = other_worker(Path(tmp)) if args.two_workers else None
         if args.profile:
             which, template, _ = steps[args.profile]
-            profile(apps[which], template, args.requests, cprofile=args.cprofile, show_all=args.all, flat=args.flat)
+            options = dict(cprofile=args.cprofile, show_all=args.all, flat=args.flat, between=between)
+            profile(apps[which], template, args.requests, **options)
             return
         if args.steps:
             wanted = {"hello", *args.steps.split(",")}
             steps = {name: step for name, step in steps.items() if name in wanted}
-        micros = cpu_per_request(apps, steps, args.requests, args.batches)
+        micros = cpu_per_request(apps, steps, args.requests, args.batches, between)
         print(f"{'step':12} {'µs CPU':>8} {'× hello':>8}")
         for name, value in micros.items():
             print(f"{name:12} {value:8.0f} {micros['hello'] / value:8.2f}")
 
 
-def profile(app: WsgiApp, template: dict, requests: int, *, cprofile: bool, show_all: bool, flat: bool) -> None:
-    """Where one step's time goes, in per cent of the whole (the share is what survives a busy machine)."""
+def profile(
+    app: WsgiApp,
+    template: dict,
+    requests: int,
+    *,
+    cprofile: bool,
+    show_all: bool,
+    flat: bool,
+    between: Callable[[], None] | None = None,
+) -> None:
+    """Where one step's time goes, in per cent of the whole (the share is what survives a busy machine).
+
+    With ``between`` (``--two-workers``) its own time is in the profile too, under ``answer``."""
     if cprofile:
         import cProfile
         import pstats
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)  # CPU time: a busy machine does not count
         profiler.enable()
         for _ in range(requests):
+            if between is not None:
+                between()
             call(app, template)
         profiler.disable()
         pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(40)
@@ -196,6 +251,8 @@ def profile(app: WsgiApp, template: dict, requests: int, *, cprofile: bool, show
 
     with Profiler(interval=0.0005) as profiler:
         for _ in range(requests):
+            if between is not None:
+                between()
             call(app, template)
     renderer = ConsoleRenderer(unicode=True, show_all=show_all, flat=flat, time="percent_of_total")
     print(profiler.output(renderer))

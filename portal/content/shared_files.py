@@ -42,7 +42,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ..pages.loader import schema
 from ..triage.search import normalise
 from .changes import LOGIC, NONE, WORDING, Classification, differences, plain
-from .tree_texts import dump_round_trip, keep_style, round_trip_yaml
+from .tree_texts import dump_round_trip, keep_style, load_round_trip
 
 #: The fields of one social-map service, in the order the files write them.
 SERVICE_FIELDS = ("type", "name", "what_nl", "what_en", "how_nl", "how_en", "phone", "address", "web")
@@ -108,7 +108,7 @@ def classify_social_map(old: str | None, new: str) -> Classification:
 
 def _load(text: str) -> Any:
     try:
-        data = round_trip_yaml().load(text)
+        data = load_round_trip(text)
     except Exception as exc:  # ruamel raises many kinds; raw mode reports the line
         raise NotEditable(str(exc)) from exc
     if not isinstance(data, Mapping):

@@ -44,7 +44,7 @@ from ..triage.model import (
     ticked,
 )
 from .changes import LOGIC, classify_tree
-from .tree_texts import NotATree, dump_round_trip, keep_style, round_trip_yaml
+from .tree_texts import NotATree, dump_round_trip, keep_style, load_round_trip
 
 __all__ = [
     "CaseFields",
@@ -89,7 +89,7 @@ class CaseFields:
 
 def _load(text: str) -> Any:
     try:
-        data = round_trip_yaml().load(text)
+        data = load_round_trip(text)
     except Exception as exc:  # ruamel raises many kinds; the raw editor reports the line
         raise NotATree(str(exc)) from exc
     if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):

@@ -38,7 +38,7 @@ from ruamel.yaml.tokens import CommentToken
 from ..triage.checks import RESERVED_PAGE_IDS, red_flag_allows, red_flags_reaching
 from ..triage.loader import schema
 from ..triage.model import DONT_KNOW, NONE, PRELUDE_QUESTIONS, ROUTE_URGENCIES, SOMETHING_ELSE, Route, Tree, Urgency
-from .tree_texts import dump_round_trip, round_trip_yaml
+from .tree_texts import dump_round_trip, load_round_trip
 
 #: What node ids and answer values look like (the tree schema's ``nodeId`` and answer ``value``).
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -310,7 +310,7 @@ def _refuse(code: str, field: str = "", **details: Any) -> StructureError:
 
 def _load(text: str) -> Any:
     try:
-        data = round_trip_yaml().load(text)
+        data = load_round_trip(text)
     except Exception as exc:  # ruamel raises many kinds; the raw editor reports the line
         raise _refuse("unreadable", detail=str(exc)) from exc
     if not isinstance(data, CommentedMap) or not isinstance(data.get("nodes"), CommentedMap):

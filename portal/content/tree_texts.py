@@ -13,7 +13,11 @@ Plain Python: no Flask, no database.
 
 from __future__ import annotations
 
+import copyreg
 import io
+import pickle
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +29,7 @@ from ruamel.yaml.scalarstring import (
     LiteralScalarString,
     SingleQuotedScalarString,
 )
+from ruamel.yaml.timestamp import TimeStamp
 
 LANGUAGES = ("nl", "en")
 #: Parts of a tree that are not shown to patients as texts of a node (cases are the editors' own tests).
@@ -72,6 +77,74 @@ def round_trip_yaml() -> YAML:
     return yaml
 
 
+# --- reading a text once ------------------------------------------------------------------------
+#
+# The round-trip reader is pure Python and slow: ~0.15 s of CPU for one shipped tree, while
+# every form reads the same draft again on each request (the outline, the texts, the cases,
+# then once more to write a change back). So what a text gives is kept, pickled, by the text
+# itself, and every caller gets a fresh copy of it made by unpickling (~25 times faster than
+# reading): a copy the caller may change, sharing nothing with the kept one or with another
+# caller's. A pickled copy holds everything the reader made (comments, quoting, layout,
+# anchors, line numbers), so writing it back gives what writing the fresh reading would;
+# ``copy.deepcopy`` does not (it drops a comment before a mapping's first key).
+# tests/unit/test_round_trip_cache.py compares the two, attribute by attribute.
+
+#: Texts kept: the demo content is ~62 YAML files; room for the drafts being edited.
+ROUND_TRIP_CACHE_SIZE = 128
+
+_READ: OrderedDict[str, bytes] = OrderedDict()
+_READ_LOCK = threading.Lock()
+
+
+def _timestamp(args: tuple[Any, ...], attributes: dict[str, Any]) -> TimeStamp:
+    stamp = TimeStamp.__new__(TimeStamp, *args)
+    stamp.__dict__.update(attributes)
+    return stamp
+
+
+def _reduce_timestamp(stamp: TimeStamp) -> tuple[Any, ...]:
+    """A date with a time keeps how it was written ('T' or a space, its time zone): pickle's own
+    reduction of a datetime would drop that (it is kept in the object's ``_yaml``)."""
+    return _timestamp, (stamp.__reduce__()[1], dict(stamp.__dict__))
+
+
+_DISPATCH = copyreg.dispatch_table.copy()
+_DISPATCH[TimeStamp] = _reduce_timestamp
+
+
+def _pickled(data: Any) -> bytes:
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(data)
+    return out.getvalue()
+
+
+def load_round_trip(text: str) -> Any:
+    """``round_trip_yaml().load(text)``, as a fresh object the caller may change (see above).
+    A text that cannot be read raises as the reader does, every time: it is not kept."""
+    with _READ_LOCK:
+        kept = _READ.get(text)
+        if kept is not None:
+            _READ.move_to_end(text)
+    if kept is None:
+        data = round_trip_yaml().load(text)
+        try:
+            kept = _pickled(data)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return data  # something the reader made that pickle cannot copy: this reading, not kept
+        with _READ_LOCK:
+            _READ[text] = kept
+            while len(_READ) > ROUND_TRIP_CACHE_SIZE:
+                _READ.popitem(last=False)
+    return pickle.loads(kept)
+
+
+def clear_round_trip_cache() -> None:
+    with _READ_LOCK:
+        _READ.clear()
+
+
 def dump_round_trip(data: Any) -> str:
     """The YAML text of data loaded with ``round_trip_yaml``: every form editor writes back through this one."""
     out = io.StringIO()
@@ -101,7 +174,7 @@ def is_text(value: Any) -> bool:
 
 def _load(text: str) -> Any:
     try:
-        data = round_trip_yaml().load(text)
+        data = load_round_trip(text)
     except Exception as exc:  # ruamel raises many kinds; the raw editor reports the line
         raise NotATree(str(exc)) from exc
     if not isinstance(data, Mapping):

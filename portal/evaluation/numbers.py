@@ -118,6 +118,21 @@ class Cells:
         """``<td>`` cells of the counts in a table of counts (``shown_cell``: an empty cell is 0)."""
         return Markup("".join(f"<td>{self.num(stats.shown_cell(counts.get(key, 0)))}</td>" for key in keys))
 
+    def recontact_rows(
+        self, rows: Iterable[Mapping], titles: Mapping[str, str], route_names: Mapping[str, str]
+    ) -> Markup:
+        """The rows of "second contact per complaint and route" (``report.signals``' ``recontact``):
+        one per complaint and route, some two hundred at a million runs, made in one go instead of
+        four template calls per row. Names are escaped as the template would."""
+        return Markup(
+            "".join(
+                f"<tr><td>{escape(titles.get(row['tree'], row['tree']))}</td>"
+                f"<td>{escape(route_names.get(row['route'], row['route']))}</td>"
+                f"<td>{self.num(row['n'])}</td><td>{self.pct(row['rate'])}</td></tr>"
+                for row in rows
+            )
+        )
+
     def median(self, value: float | None) -> str:
         """A median, or a dash when there is none (too few triages)."""
         return "—" if value is None else self.number(value)

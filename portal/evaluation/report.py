@@ -124,18 +124,17 @@ def funnel(
 
 
 def triage_vs_disposition(db: Database, scope: list[str], period: Period, tree_id: str | None = None) -> dict:
-    rows = store.dispositions(db, scope, period.start, period.end, tree_id)
-    matrix = stats.confusion((r["route"], r["urgency"], r["final_route"], r["final_urgency"], r["n"]) for r in rows)
+    rows = filtered.disposition_rows(db, scope, period.start, period.end, tree_id)
+    matrix = stats.confusion(row[3:] for row in rows)  # (route, urgency, final route, final urgency, n)
     by_node: dict[tuple, dict] = {}
-    for r in rows:
-        key = (r["tree_id"], r["tree_version"], r["outcome_node"])
-        entry = by_node.setdefault(key, {"n": 0, "under": 0, "over": 0})
-        entry["n"] += r["n"]
-        difference = int(r["urgency"][1]) - int(r["final_urgency"][1])
+    for tree, version, node, _route, urgency, _final_route, final_urgency, n in rows:
+        entry = by_node.setdefault((tree, version, node), {"n": 0, "under": 0, "over": 0})
+        entry["n"] += n
+        difference = int(urgency[1]) - int(final_urgency[1])
         if difference > 0:
-            entry["under"] += r["n"]
+            entry["under"] += n
         elif difference < 0:
-            entry["over"] += r["n"]
+            entry["over"] += n
     nodes = sorted(
         (
             {"tree": k[0], "version": k[1], "node": k[2], **v}
@@ -148,20 +147,27 @@ def triage_vs_disposition(db: Database, scope: list[str], period: Period, tree_i
 
 
 def signals(db: Database, scope: list[str], period: Period, tree_id: str | None = None) -> dict:
-    rows = filtered.signals(db, scope, period.start, period.end, tree_id)
-    total = sum(r["n"] for r in rows)
-    second = sum(r["n"] for r in rows if r["second_contact"])
-    answered = [r for r in rows if r["counterfactual"]]
-    counterfactuals = {c: sum(r["n"] for r in answered if r["counterfactual"] == c) for c in Counterfactual}
+    rows = filtered.signal_rows(db, scope, period.start, period.end, tree_id)
+    total = second = cap_redirected = 0
+    answers: dict[tuple[str, str], int] = {}  # (route, counterfactual answer): finished triages
+    per_complaint_route: dict[tuple[str, str], list[int]] = {}
+    # One pass over plain tuples (some 1,200 rows for a quarter at a million runs).
+    for tree, route, second_contact, counterfactual, cap, n in rows:
+        total += n
+        if second_contact:
+            second += n
+        if cap:
+            cap_redirected += n
+        if counterfactual:
+            answers[(route, counterfactual)] = answers.get((route, counterfactual), 0) + n
+        counts = per_complaint_route.setdefault((tree, route), [0, 0])
+        counts[0] += n if second_contact else 0
+        counts[1] += n
+    counterfactuals = {c: sum(n for (_, answer), n in answers.items() if answer == c) for c in Counterfactual}
     answered_total = sum(counterfactuals.values())
-    avoided = stats.avoided_contacts((r["route"], r["counterfactual"], r["n"]) for r in answered)
+    avoided = stats.avoided_contacts((route, answer, n) for (route, answer), n in answers.items())
     # Feedback from triages of these practices (and complaint) that ended in self-care.
     helped, feedback = filtered.selfhelp_feedback(db, scope, period.start, period.end, tree_id)
-    per_complaint_route: dict[tuple[str, str], list[int]] = {}
-    for r in rows:
-        counts = per_complaint_route.setdefault((r["tree_id"], r["route"]), [0, 0])
-        counts[0] += r["n"] if r["second_contact"] else 0
-        counts[1] += r["n"]
     recontact = sorted(
         (
             {"tree": t, "route": route, "rate": stats.share(second_n, n), "n": n}
@@ -180,7 +186,7 @@ def signals(db: Database, scope: list[str], period: Period, tree_id: str | None 
         "avoided_estimate": round(avoided / answered_total * total) if not stats.suppressed(answered_total) else None,
         "helped_rate": stats.share(helped, feedback),
         "feedback": feedback,
-        "cap_redirected": sum(r["n"] for r in rows if r["cap_redirected"]),
+        "cap_redirected": cap_redirected,
     }
 
 

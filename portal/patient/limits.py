@@ -1,7 +1,8 @@
 """Rate limits for anonymous patients, per client address and per triage.
 
 Without them one client used up a practice's daily e-consult cap in 0.2 s.
-Counters live in SQLite (``storage.throttle.within_limit``) so both workers
+Counters live in SQLite (``storage.throttle.within_limit``; the answers of one
+triage on its own row, ``storage.routing.record_progress``) so both workers
 share them; a client is counted under a keyed hash of its address, never the
 address itself. The limits are far above what a person (or a family, or a
 care home behind one address) does in an hour.
@@ -16,6 +17,7 @@ from flask import current_app
 from ..security import client_address
 from ..storage import throttle
 from ..storage.db import get_db
+from ..storage.routing import StepLimit
 
 HOUR = timedelta(hours=1)
 
@@ -35,9 +37,9 @@ def triage_allowed(now: datetime) -> bool:
     )
 
 
-def step_limit(run_id: str) -> throttle.Limit:
-    """Answers in one triage (a script hammering one run); counted as the answer is stored."""
-    return throttle.Limit("steps:" + run_id, _limit("STEPS_PER_RUN_HOUR"), HOUR)
+def step_limit() -> StepLimit:
+    """Answers in one triage (a script hammering one run); counted on the run's row as the answer is stored."""
+    return StepLimit(_limit("STEPS_PER_RUN_HOUR"), HOUR)
 
 
 def request_allowed(now: datetime) -> bool:

@@ -256,7 +256,7 @@ def page(practice_slug: str, tree_id: str, run_id: str, page_id: str):
         try:
             progress = _progress(new_result, answers)
             if not record_progress(
-                get_db(), run.id, progress, current_locale(), clock.now(), limit=limits.step_limit(run.id)
+                get_db(), run.id, progress, current_locale(), clock.now(), limit=limits.step_limit()
             ):
                 form = form if form is not None else page_form(shown, result.profile, current_locale(), current)
                 return _render_page(practice, tree, run.id, result, shown, form, problem="too_many", status=429)

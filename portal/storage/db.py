@@ -42,7 +42,7 @@ class Database(sqlite_utils.Database):
     """
 
     #: Values ``unchanged_read`` hands out again while the database is unchanged: (stamp, value) by key.
-    read_again: dict[Hashable, tuple[tuple[int, int], Any]]
+    read_again: dict[Hashable, tuple[tuple[int, ...], Any]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -62,18 +62,25 @@ T = TypeVar("T")
 _READ_AGAIN = 1024  # values kept per connection by ``unchanged_read``
 
 
-def unchanged_read(db: sqlite_utils.Database, key: Hashable, load: Callable[[], T]) -> T:
-    """``load()``; on a portal connection, the value it gave last time while nothing in the database changed.
+def unchanged_read(db: sqlite_utils.Database, key: Hashable, load: Callable[[], T], *, mark: str | None = None) -> T:
+    """``load()``; on a portal connection, the value it gave last time while nothing it reads changed.
 
-    "Nothing changed" is exact, not a time limit: SQLite's ``PRAGMA data_version``
-    changes whenever another connection (another worker, the CLI) commits, and the
-    connection's ``total_changes`` whenever it changes a row itself. One cheap
-    statement instead of a query and decoding its rows: for data that every
-    request reads and that rarely changes (the practice).
+    "Nothing changed" is exact, not a time limit. Without ``mark``: SQLite's
+    ``PRAGMA data_version`` changes whenever another connection (another worker,
+    the CLI) commits, and the connection's ``total_changes`` whenever it changes a
+    row itself. With ``mark``: the count in ``change_marks`` that triggers move on
+    every change to that table (migration 0018), so the other worker's answers do
+    not make this one read again. One cheap statement instead of a query and
+    decoding its rows: for data that every request reads and that rarely changes
+    (the practice).
     """
     if not isinstance(db, Database):
         return load()
-    stamp = (db.conn.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
+    if mark is not None and db.conn.in_transaction:
+        return load()  # a change made here may yet be rolled back, and the mark with it: not kept
+    stamp: tuple[int, ...] = _mark(db, mark) if mark is not None else ()
+    if not stamp:
+        stamp = (db.conn.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
     found = db.read_again.get(key)
     if found is not None and found[0] == stamp:
         return found[1]
@@ -82,6 +89,15 @@ def unchanged_read(db: sqlite_utils.Database, key: Hashable, load: Callable[[], 
         db.read_again.clear()
     db.read_again[key] = (stamp, value)  # the stamp from before the read: a change during it reads again
     return value
+
+
+def _mark(db: Database, name: str) -> tuple[int, ...]:
+    """``(-1, n)``: the change count of ``name``; ``()`` when there is none (an older database)."""
+    try:
+        row = db.conn.execute("SELECT n FROM change_marks WHERE name = ?", (name,)).fetchone()
+    except sqlite3.OperationalError:
+        return ()
+    return (-1, row[0]) if row is not None else ()
 
 
 def open_db(path: str | Path) -> Database:

@@ -47,6 +47,21 @@ def _sum(
     return rollups.sum_counts(db, table, columns, practices, start, end, where=condition, extra=extra)
 
 
+def _tuples(
+    db: Database,
+    table: str,
+    columns: str,
+    practices: Sequence[str],
+    start: date,
+    end: date,
+    tree_id: str | None,
+    where: str = "1",
+) -> list[tuple]:
+    """Like ``_sum``, as plain tuples (the columns, then n)."""
+    condition, extra = _where(tree_id, where)
+    return rollups.sum_rows(db, table, columns, practices, start, end, where=condition, extra=extra)
+
+
 def finished_by_bucket(
     db: Database, practices: Sequence[str], start: date, end: date, grain: str, tree_id: str | None = None
 ) -> dict[str, dict[str, dict[str, int]]]:
@@ -81,21 +96,27 @@ def _whole_edge_buckets(db: Database, start: date, end: date, grain: str) -> tup
     return first, last
 
 
+def _finished(tree_id: str | None) -> tuple[str, str]:
+    """(table, condition) for finished triages: over every complaint the small ``stats_routes``
+    holds them (no complaint dimension to add up), for one complaint ``stats_flow``."""
+    return ("stats_routes", "1") if tree_id is None else ("stats_flow", "state = 'finished'")
+
+
 def route_counts(
     db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None
 ) -> dict[str, int]:
-    rows = _sum(db, "stats_flow", "route", practices, start, end, tree_id, "state = 'finished'")
-    return {row["route"]: row["n"] for row in rows}
+    table, finished = _finished(tree_id)
+    return {route: n for route, n in _tuples(db, table, "route", practices, start, end, tree_id, finished)}
 
 
 def route_counts_by_practice(
     db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None
 ) -> dict[str, dict[str, int]]:
     """{practice: {route: finished triages}}: ``route_counts`` of each practice, in one read."""
-    rows = _sum(db, "stats_flow", "practice, route", practices, start, end, tree_id, "state = 'finished'")
+    table, finished = _finished(tree_id)
     counts: dict[str, dict[str, int]] = {practice: {} for practice in practices}
-    for row in rows:
-        counts[row["practice"]][row["route"]] = row["n"]
+    for practice, route, n in _tuples(db, table, "practice, route", practices, start, end, tree_id, finished):
+        counts[practice][route] = n
     return counts
 
 
@@ -120,16 +141,19 @@ def per_tree(db: Database, practices: Sequence[str], start: date, end: date, tre
             "minutes": defaultdict(int),
         }
     )
-    for row in _sum(db, "stats_flow", "tree_id, state, route", practices, start, end, tree_id):
-        tree = trees[row["tree_id"]]
-        tree["started"] += row["n"]
-        if row["state"] == "finished":
-            tree["finished"] += row["n"]
-            tree["routes"][row["route"]] += row["n"]
-        elif row["state"] == "abandoned":
-            tree["abandoned"] += row["n"]
-    for row in _sum(db, "stats_measures", "tree_id, measure, value", practices, start, end, tree_id):
-        trees[row["tree_id"]][row["measure"]][row["value"]] += row["n"]
+    for tree_id_, state, route, n in _tuples(db, "stats_flow", "tree_id, state, route", practices, start, end, tree_id):
+        tree = trees[tree_id_]
+        tree["started"] += n
+        if state == "finished":
+            tree["finished"] += n
+            tree["routes"][route] += n
+        elif state == "abandoned":
+            tree["abandoned"] += n
+    # Tuples: some 1,500 histogram rows for a quarter at a million runs.
+    for tree_id_, measure, value, n in _tuples(
+        db, "stats_measures", "tree_id, measure, value", practices, start, end, tree_id
+    ):
+        trees[tree_id_][measure][value] += n
     return dict(trees)
 
 
@@ -139,24 +163,41 @@ def dropout(db: Database, practices: Sequence[str], start: date, end: date, tree
     return sorted(rows, key=lambda row: -row["n"])
 
 
-def signals(db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None) -> list[dict]:
-    columns = "tree_id, route, second_contact, counterfactual, cap_redirected"
-    return _sum(db, "stats_signals", columns, practices, start, end, tree_id)
+#: The columns of ``signal_rows``' tuples, then n.
+SIGNAL_COLUMNS = "tree_id, route, second_contact, counterfactual, cap_redirected"
+
+
+def signal_rows(
+    db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None
+) -> list[tuple[str, str, int, str | None, int, int]]:
+    """``signals`` as tuples (``SIGNAL_COLUMNS``, then n): some 1,200 rows for a quarter at a million runs."""
+    return _tuples(db, "stats_signals", SIGNAL_COLUMNS, practices, start, end, tree_id)
 
 
 def counterfactuals(
     db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None
 ) -> list[dict]:
     """Finished triages per route and answer to "What would you have done…?" (answered only)."""
-    return _sum(
-        db, "stats_signals", "route, counterfactual", practices, start, end, tree_id, "counterfactual IS NOT NULL"
-    )
+    table = "stats_routes" if tree_id is None else "stats_signals"
+    rows = _tuples(db, table, "route, counterfactual", practices, start, end, tree_id, "counterfactual IS NOT NULL")
+    return [{"route": route, "counterfactual": answer, "n": n} for route, answer, n in rows]
 
 
 def dispositions(
     db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None
 ) -> list[dict]:
     return rollups.dispositions(db, practices, start, end, tree_id)
+
+
+#: The columns of ``disposition_rows``' tuples, then n.
+DISPOSITION_COLUMNS = "tree_id, tree_version, outcome_node, route, urgency, final_route, final_urgency"
+
+
+def disposition_rows(
+    db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None
+) -> list[tuple]:
+    """``dispositions`` as tuples (``DISPOSITION_COLUMNS``, then n): hundreds of rows for a quarter."""
+    return _tuples(db, "stats_disposition", DISPOSITION_COLUMNS, practices, start, end, tree_id)
 
 
 def selfhelp_feedback(

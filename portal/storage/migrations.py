@@ -464,7 +464,7 @@ def _evaluation_rollups(db: Database) -> None:
     # dashboard request (which would hold the write lock for about a minute per million runs).
     from .stats import fill_all
 
-    fill_all(db)
+    fill_all(db, tables=tuple(dimensions))  # the rollups of later migrations fill themselves there
 
 
 @migrations(name="0011_conversation")
@@ -669,3 +669,53 @@ def _self_help_returns(db: Database) -> None:
         "(practice, started_at, tree_id, route, validation_round, returned) "
         "WHERE returned = 1 AND route = 'self_care' AND validation_round IS NULL"
     )
+
+
+@migrations(name="0017_evaluation_route_rollup")
+def _evaluation_route_rollup(db: Database) -> None:
+    # Issue 15: the dashboard's headline figures and its comparisons with the previous period and
+    # last year need finished triages per route and counterfactual answer only, yet read them from
+    # `stats_signals`, split by complaint, second contact and cap redirect: at a million runs a
+    # 90-day period with ragged edges read some 12,000 rows there for 23 figures. This rollup holds
+    # the same counts without those dimensions (portal/storage/stats.py, `stats_routes`).
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS stats_routes (grain TEXT NOT NULL "
+        "CHECK (grain IN ('day', 'week', 'month', 'quarter', 'year')), day TEXT NOT NULL, practice TEXT NOT NULL, "
+        "route TEXT NOT NULL, counterfactual TEXT, n INTEGER NOT NULL)"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS stats_routes_grain_day ON stats_routes "
+        "(grain, day, practice, route, counterfactual, n)"
+    )
+    # Filled from `stats_signals` (the same finished runs, counted on the same days, every grain):
+    # sums of its rows over the dimensions left out, so no pass over the routing log is needed.
+    # Days marked as changed stay marked; the next refresh brings both tables up to date.
+    db.execute("DELETE FROM stats_routes")
+    db.execute(
+        "INSERT INTO stats_routes (grain, day, practice, route, counterfactual, n) "
+        "SELECT grain, day, practice, route, counterfactual, sum(n) FROM stats_signals "
+        "GROUP BY grain, day, practice, route, counterfactual HAVING sum(n) != 0"
+    )
+
+
+@migrations(name="0018_answer_in_one_statement")
+def _answer_in_one_statement(db: Database) -> None:
+    # Issue 16: an answer counted itself in `rate_limits` (an upsert, now and then a delete) and then
+    # updated its run: two tables written per answer. The run's row now holds its own answers in the
+    # current hour (portal/storage/routing.py, `record_progress`), so an answer is one UPDATE. A
+    # count and the hour it is for: nothing about the patient, and not a column the rollups count.
+    names = {column.name for column in db.table("triage_runs").columns}
+    if "steps_window" not in names:
+        db.execute("ALTER TABLE triage_runs ADD COLUMN steps_window INTEGER")
+    if "steps_in_window" not in names:
+        db.execute("ALTER TABLE triage_runs ADD COLUMN steps_in_window INTEGER NOT NULL DEFAULT 0")
+    # Every patient request reads its practice. A worker kept it until the database changed, but with
+    # two workers answering it changed before nearly every request. This mark moves only when a
+    # practice row does (portal/storage/db.py, `unchanged_read` with `mark=`).
+    db.execute("CREATE TABLE IF NOT EXISTS change_marks (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID")
+    db.execute("INSERT OR IGNORE INTO change_marks (name, n) VALUES ('practices', 0)")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER IF NOT EXISTS practices_mark_{event.lower()} AFTER {event} ON practices "
+            "BEGIN UPDATE change_marks SET n = n + 1 WHERE name = 'practices'; END"
+        )

@@ -112,13 +112,12 @@ def update_practice(
 
 
 def get_practice(db: Database, slug: str) -> Practice | None:
-    """The practice (every patient request reads it): read again only after the database changed."""
-    return unchanged_read(db, ("practice", slug), lambda: _read_practice(db, slug))
+    """The practice (every patient request reads it): read again only after a practice changed."""
+    return unchanged_read(db, ("practice", slug), lambda: _read_practice(db, slug), mark="practices")
 
 
 def _read_practice(db: Database, slug: str) -> Practice | None:
-    """The row as a plain tuple: after any write (every answer is one, in either worker) the practice
-    is read again, and building a dict of it cost more than the query."""
+    """The row as a plain tuple (building a dict of it cost more than the query)."""
     cursor = db.conn.execute("SELECT * FROM practices WHERE slug = ?", [slug])
     row = cursor.fetchone()
     return _known((tuple(column[0] for column in cursor.description), row)) if row is not None else None

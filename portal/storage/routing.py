@@ -19,7 +19,6 @@ from typing import Any
 from sqlite_utils import Database
 
 from .db import immediate
-from .throttle import Limit, within_limit
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -59,6 +58,8 @@ class Run:
     counterfactual: str | None = None
     validation_round: str | None = None  # played in a validation round: left out of every evaluation figure
     returned: bool = False  # self-care, then the same browser came back within 14 days (patient/returns.py)
+    steps_window: int | None = None  # the start (Unix seconds) of the window ``steps_in_window`` counts in
+    steps_in_window: int = 0  # answers stored in that window (the per-triage step limit, ``record_progress``)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,14 @@ class Progress:
     urgency: str | None = None
     raised: bool = False
     questions: int = 0  # questions answered after choosing the complaint (patient burden)
+
+
+@dataclass(frozen=True)
+class StepLimit:
+    """At most ``limit`` answers per ``window`` in one triage (a script hammering one run)."""
+
+    limit: int
+    window: timedelta
 
 
 def new_run_id() -> str:
@@ -110,25 +119,44 @@ def start_run(
 
 
 def record_progress(
-    db: Database, run_id: str, progress: Progress, locale: str, now: datetime, *, limit: Limit | None = None
+    db: Database, run_id: str, progress: Progress, locale: str, now: datetime, *, limit: StepLimit | None = None
 ) -> bool:
     """Store the answers so far; finishing sets the outcome, going back clears it.
 
-    With ``limit``, the step is counted against it in the same transaction (one
-    commit per answer, not two) and nothing is stored once it is passed: False.
+    With ``limit``, the answer is counted on the run's own row in the same UPDATE
+    (a fixed window, as ``throttle.within_limit`` counts): one statement per answer
+    instead of an upsert in ``rate_limits`` and then the UPDATE. Once ``limit``
+    answers were stored in this window, nothing is stored: False (as it is when the
+    run is gone).
     """
     columns = {**_progress_columns(progress, now), "locale": locale}
     with immediate(db, durable=False):
-        if limit is not None and not within_limit(db, limit.key, limit=limit.limit, window=limit.window, now=now):
-            return False
-        db.conn.execute(_update_sql(tuple(columns)), {**columns, "id": run_id})
-    return True
+        if limit is None:
+            db.conn.execute(_update_sql(tuple(columns), counted=False), {**columns, "id": run_id})
+            return True
+        seconds = int(limit.window.total_seconds())
+        window = int(now.timestamp()) // seconds * seconds
+        cursor = db.conn.execute(
+            _update_sql(tuple(columns), counted=True), {**columns, "id": run_id, "window": window, "limit": limit.limit}
+        )
+    return cursor.rowcount == 1
 
 
-@functools.lru_cache(maxsize=8)
-def _update_sql(names: tuple[str, ...]) -> str:
-    """The UPDATE of a step (the same few column sets every time: built once, not per answer)."""
-    return f"UPDATE triage_runs SET {', '.join(f'{name} = :{name}' for name in names)} WHERE id = :id"
+@functools.lru_cache(maxsize=16)
+def _update_sql(names: tuple[str, ...], *, counted: bool) -> str:
+    """The UPDATE of a step (the same few column sets every time: built once, not per answer).
+
+    ``counted``: the answer is counted in the run's step window, and the row is left
+    alone once ``:limit`` answers were counted in the window ``:window``.
+    """
+    sets = ", ".join(f"{name} = :{name}" for name in names)
+    if not counted:
+        return f"UPDATE triage_runs SET {sets} WHERE id = :id"
+    so_far = "(CASE WHEN steps_window = :window THEN steps_in_window ELSE 0 END)"
+    return (
+        f"UPDATE triage_runs SET {sets}, steps_in_window = {so_far} + 1, steps_window = :window "
+        f"WHERE id = :id AND {so_far} < :limit"
+    )
 
 
 def _progress_columns(progress: Progress, now: datetime) -> dict[str, Any]:

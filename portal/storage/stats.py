@@ -40,15 +40,25 @@ _DAY_RANGE = "started_at >= :start AND started_at < :end"
 
 @dataclass(frozen=True)
 class Rollup:
-    """One rollup table: its dimension columns and how to compute its day rows from the log."""
+    """One rollup table: its dimension columns and how to compute its day rows from the log —
+    or, with ``of``, from the day rows of an earlier rollup in ``_ROLLUPS`` that counts the same
+    runs by more dimensions (summed over the ones this table leaves out; no second pass over
+    the log)."""
 
     table: str
     dimensions: tuple[str, ...]
-    select: str  # the dimensions' expressions, in order
-    where: str  # which runs count, besides the day range and ``_REAL``
+    select: str = ""  # the dimensions' expressions, in order
+    where: str = "1"  # which runs count, besides the day range and ``_REAL``
+    of: str | None = None
 
     def day_rows(self) -> str:
         """SELECT day, practice, *dimensions, n of the runs started :start to :end (exclusive)."""
+        if self.of is not None:
+            columns = ", ".join(self.dimensions)
+            return (
+                f"SELECT day, practice, {columns}, sum(n) FROM {self.of} "
+                f"WHERE grain = 'day' AND day >= :start AND day < :end GROUP BY day, practice, {columns}"
+            )
         return (
             f"SELECT substr(started_at, 1, 10), practice, {self.select}, count(*) FROM triage_runs "
             f"WHERE {_DAY_RANGE} AND {_REAL} AND {self.where} "
@@ -112,6 +122,12 @@ _ROLLUPS = (
         "tree_id, tree_version, outcome_node, route, urgency, final_route, final_urgency",
         "final_route IS NOT NULL",
     ),
+    # Finished triages per route and answer to "what would you have done?", over every complaint
+    # (migration 0017): what the headline figures and the comparisons with the previous period
+    # and last year read when no complaint is chosen. ``stats_signals`` holds the same counts
+    # split by complaint, second contact and cap redirect — some 1,600 rows a week at a million
+    # runs, against some 50 here, and a period with ragged edges reads tens of thousands of them.
+    Rollup("stats_routes", ("route", "counterfactual"), of="stats_signals"),
 )
 _TABLES = tuple(dict.fromkeys(rollup.table for rollup in _ROLLUPS))
 #: Week and month rows are summed once per table, however many rollups fill its day rows.
@@ -195,9 +211,21 @@ def _read_day(db: Database, day: str) -> dict[str, Counter[tuple]]:
     end = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
     rows: dict[str, Counter[tuple]] = {table: Counter() for table in _TABLES}
     for rollup in _ROLLUPS:
+        if rollup.of is not None:
+            rows[rollup.table] = _project(rows[rollup.of], _BY_TABLE[rollup.of].dimensions, rollup.dimensions)
+            continue
         for *key, n in db.execute(rollup.day_rows(), {"start": day, "end": end}).fetchall():
             rows[rollup.table][tuple(key)] += n
     return rows
+
+
+def _project(rows: Counter[tuple], dimensions: tuple[str, ...], kept: tuple[str, ...]) -> Counter[tuple]:
+    """Day rows keyed (day, practice, *dimensions) summed over the dimensions not ``kept``."""
+    positions = [0, 1, *(2 + dimensions.index(column) for column in kept)]
+    projected: Counter[tuple] = Counter()
+    for key, n in rows.items():
+        projected[tuple(key[i] for i in positions)] += n
+    return projected
 
 
 def _apply(
@@ -245,23 +273,25 @@ def _write_day_rows(db: Database, table: str, new: Counter[tuple], change: Count
             )
 
 
-def fill_all(db: Database) -> None:
-    """Every rollup from the whole log, inside the caller's transaction (``rebuild``, migration 0009)."""
-    for table in _TABLES:
+def fill_all(db: Database, *, tables: Sequence[str] = _TABLES) -> None:
+    """Every rollup of ``tables`` from the whole log, inside the caller's transaction (``rebuild``;
+    migration 0009 names the tables it creates, those of later migrations do not exist yet)."""
+    for table in tables:
         db.execute(f"DELETE FROM {table}")
     for rollup in _ROLLUPS:
-        db.execute(rollup.from_log(), {"start": "0000", "end": "9999"})
-    _fill_coarser(db)
+        if rollup.table in tables:
+            db.execute(rollup.from_log(), {"start": "0000", "end": "9999"})
+    _fill_coarser(db, tables)
     db.execute("DELETE FROM stats_dirty")
     db.execute("DELETE FROM stats_state WHERE key LIKE ?", [_CLAIM + "%"])  # a running refresh gives way
 
 
-def _fill_coarser(db: Database) -> None:
+def _fill_coarser(db: Database, tables: Sequence[str] = _TABLES) -> None:
     """Every week, month, quarter and year row again from the day rows (inside a transaction)."""
-    for table in _TABLES:
+    for table in tables:
         db.execute(f"DELETE FROM {table} WHERE grain != 'day'")
     for grain in _COARSER:
-        for table in _TABLES:
+        for table in tables:
             db.execute(_BY_TABLE[table].from_finer(grain), {"start": "0000", "end": "9999"})
 
 
@@ -637,13 +667,43 @@ def sum_counts(
                 [*params, *extra],
             )
         )
+    return list(db.query(*_signed_sum(db, table, columns, practices, start, end, where, extra, order)))
+
+
+def sum_rows(
+    db: Database,
+    table: str,
+    columns: str,
+    practices: Sequence[str],
+    start: date,
+    end: date,
+    *,
+    where: str = "1",
+    extra: Sequence = (),
+    order: str = "",
+) -> list[tuple]:
+    """``sum_counts`` as plain tuples (the columns in order, then n): for reads of many rows,
+    where a dict per row cost about as much as the query."""
+    return db.execute(*_signed_sum(db, table, columns, practices, start, end, where, extra, order)).fetchall()
+
+
+def _signed_sum(
+    db: Database,
+    table: str,
+    columns: str,
+    practices: Sequence[str],
+    start: date,
+    end: date,
+    where: str,
+    extra: Sequence,
+    order: str,
+) -> tuple[str, list]:
+    """The SQL and parameters of ``sum_counts`` over ``signed_spans``."""
     rows, params = _signed_source(table, practices, *widened_over_empty_days(start, end, log_span(db)))
-    return list(
-        db.query(
-            f"SELECT {columns}, sum(n * sign) AS n FROM {rows} WHERE {where} GROUP BY {columns} "
-            f"HAVING sum(n * sign) != 0 {order}",
-            [*params, *extra],
-        )
+    return (
+        f"SELECT {columns}, sum(n * sign) AS n FROM {rows} WHERE {where} GROUP BY {columns} "
+        f"HAVING sum(n * sign) != 0 {order}",
+        [*params, *extra],
     )
 
 
@@ -677,8 +737,8 @@ _COARSE = ("month", "quarter", "year")
 
 
 def route_counts(db: Database, practices: Sequence[str], start: date, end: date) -> dict[str, int]:
-    rows = sum_counts(db, "stats_flow", "route", practices, start, end, where="state = 'finished'")
-    return {row["route"]: row["n"] for row in rows}
+    """Finished triages per route (``stats_routes``: no complaint dimension to add up)."""
+    return {route: n for route, n in sum_rows(db, "stats_routes", "route", practices, start, end)}
 
 
 def state_counts(db: Database, practices: Sequence[str], start: date, end: date) -> dict[str, int]:

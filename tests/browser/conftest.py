@@ -1,8 +1,8 @@
 """Browser tests: Debian's Chromium via Playwright, against the real server of ``tests/conftest.py``.
 
 ``playwright install`` cannot download browsers on our machines, so Chromium
-comes from Debian (``apt-get install chromium``) and is passed as
-``executable_path``.
+comes from Debian (``apt-get install chromium``, and ``chromium-headless-shell`` when it is
+installed: much cheaper, see ``tests/chromium.py``) and is passed as ``executable_path``.
 
 How to write a new browser module so the suite stays fast (issue 16):
 
@@ -27,13 +27,20 @@ How to write a new browser module so the suite stays fast (issue 16):
   the same folder; ``stop_live_server`` at the end. Each one costs a `voordeur serve` start.
 - Log in once per module (a module-scoped page, as in ``test_workbench_browser.py``): a
   second login of the same account needs the next TOTP code.
+- Contexts you open with ``browser.new_context()`` are closed for you when the test ends (those of
+  a module-scoped fixture when the module ends): a page left open keeps running (the inbox polls
+  the server every 30 s) and costs Chromium and the server CPU for the rest of the run.
+- Check accessibility with ``assert_accessible`` (``test_patient_browser.py``): it is the one
+  place where axe is injected and run, with the WCAG 2.2 AA tags every module checks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
@@ -54,3 +61,34 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "locale": "nl-NL"}
+
+
+def _close_contexts_opened_since(browser: Browser, before: list) -> None:
+    for context in browser.contexts:
+        if not any(context is kept for kept in before):
+            context.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _contexts_closed_after_each_module(browser: Browser) -> Iterator[None]:
+    """Close what a module's module-scoped fixtures opened (a logged-in page), once its last test is done.
+
+    Pages left open keep running until the whole run ends: the inbox's list asks the server
+    again every 30 s, and every open tab costs Chromium CPU. Autouse fixtures of a scope are set
+    up before the others of that scope, so this one is torn down after them.
+    """
+    before = list(browser.contexts)
+    yield
+    _close_contexts_opened_since(browser, before)
+
+
+@pytest.fixture(autouse=True)
+def _contexts_closed_after_each_test(browser: Browser) -> Iterator[None]:
+    """Close the contexts a test opened itself (``browser.new_context()``) when it ends.
+
+    Module-scoped fixtures are set up before this one, so their pages are kept for the next
+    test of the module; pytest-playwright's ``context`` and ``page`` close themselves first.
+    """
+    before = list(browser.contexts)
+    yield
+    _close_contexts_opened_since(browser, before)

@@ -65,8 +65,13 @@ APPROVED = re.compile(r"Approved and published as version \d+")
 
 
 @pytest.fixture
-def own_server(tmp_path: Path) -> Iterator[dict]:
-    """A server of this test's own on copies of the content, which the test may stop, break and restart."""
+def own_server(tmp_path: Path, demo_database: Path) -> Iterator[dict]:
+    """A server of this test's own on copies of the content, which the test may stop, break and restart.
+
+    Its database is a copy of ``demo_database`` (migrated, the demo practices), as `voordeur demo`
+    would make it: `voordeur serve` records the shipped files of this server's own copies as
+    published versions itself, and a `voordeur demo` process first loads and checks all content
+    (~6 s of CPU) — the command has tests of its own."""
     rules_dir, content_dir, instance = tmp_path / "triage_rules", tmp_path / "content", tmp_path / "instance"
     shutil.copytree(REPO / "triage_rules", rules_dir)
     shutil.copytree(REPO / "content", content_dir)
@@ -84,7 +89,7 @@ def own_server(tmp_path: Path) -> Iterator[dict]:
         "VOORDEUR_RULES_CHECK_SECONDS": "0.5",
         "HOME": str(instance),
     }
-    subprocess.run([_voordeur(), "demo"], env=env, check=True, capture_output=True)
+    shutil.copy2(demo_database, instance / "voordeur.db")
     settings = {"rules_dir": rules_dir, "instance": instance, "env": env, "live": _serve(instance, env)}
     yield settings
     stop_live_server(settings["live"])
@@ -93,8 +98,8 @@ def own_server(tmp_path: Path) -> Iterator[dict]:
 def _serve(instance: Path, env: dict) -> LiveServer:
     """`voordeur serve` (which migrates and records the shipped files first) on the instance's database.
 
-    Like ``tests.conftest.start_live_server`` without ``voordeur demo``, so a second call is a plain
-    restart; it waits up to two minutes, as a machine shared by many test runs can take over 30 s.
+    Like ``tests.conftest.serve_live`` (a second call is a plain restart), with the output in
+    ``serve.log``; it waits up to two minutes, as a machine shared by many test runs can take over 30 s.
     """
     port = free_port()
     with (instance / "serve.log").open("ab") as output:
@@ -109,7 +114,7 @@ def _serve(instance: Path, env: dict) -> LiveServer:
                 if response.status == 200:
                     return LiveServer(base, env, instance / "voordeur.db", process)
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.05)
     process.kill()
     process.wait()
     raise RuntimeError("the portal did not start: " + (instance / "serve.log").read_text(errors="replace"))
