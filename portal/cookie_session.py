@@ -19,11 +19,13 @@ of a patient request. What Flask does each time that changes nothing:
 - it serialises the session again although, on most requests, it holds exactly
   what the cookie brought. When it does, the cookie's own payload is signed again,
   with a new timestamp: byte for byte what Flask would send, as Flask's encoding
-  of the same data is that payload;
+  of the same data is that payload. When the cookie it came in was signed this
+  very second with the only key (the page an answer redirects to, as a rule),
+  signing again would give the same bytes, so that cookie is sent back as it is;
 - it formats the cookie's attributes (the expiry date, path, flags) for every
   response; they are the same for every response in the same second;
 - it parses the ``Vary`` header twice to add ``Cookie``, which ``security``
-  has already put there.
+  has already put there (once is enough).
 
 Signing, the timestamp, the expiry check and the cookie's attributes are Flask's
 own. One thing is deliberately different: a static file never refreshes the
@@ -160,6 +162,7 @@ class Session(SecureCookieSession):
     """Flask's cookie session, remembering the signed payload it was read from and what it held."""
 
     loaded: tuple[bytes, dict[str, Any]] | None = None
+    cookie: tuple[str, int] | None = None  # the cookie it was opened from, and when that was signed
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -205,6 +208,7 @@ class SessionInterface(SecureCookieSessionInterface):
         session = self.session_class(_copy(known[2]))
         if session:
             session.loaded = (known[0], known[2])  # known[2] is never changed: only compared
+            session.cookie = (value, known[1])
         return session
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
@@ -215,14 +219,18 @@ class SessionInterface(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         """Flask's ``save_session``, but with the payload, the attributes and the ``Vary`` header spared."""
         name = self.get_cookie_name(app)
-        if session.accessed:
-            _vary_on_cookie(response)
+        # Flask adds "Cookie" to Vary when the session was accessed and again when it sets or
+        # deletes the cookie; once is the same header.
         if not session:
             if session.modified:
                 response.delete_cookie(name, **self._options(app))
                 _vary_on_cookie(response)
+            elif session.accessed:
+                _vary_on_cookie(response)
             return
         if not self.should_set_cookie(app, session):
+            if session.accessed:
+                _vary_on_cookie(response)
             return
         expires = self.get_expiration_time(app, session)
         value = self._signed(app, session)
@@ -260,6 +268,11 @@ class SessionInterface(SecureCookieSessionInterface):
         data = dict(session)
         loaded = getattr(session, "loaded", None)
         if loaded is not None and loaded[1] == data:
+            cookie = getattr(session, "cookie", None)
+            if cookie is not None and cookie[1] == int(time.time()) and len(keys.serializer.secret_keys) == 1:
+                # Signed this second with the only key: signing again gives these very bytes
+                # (the answer's redirect and the page it leads to usually share a second).
+                return cookie[0]
             # What Serializer.dumps does after encoding the payload: sign it with the current key.
             value = keys.signer.sign(loaded[0]).decode("utf-8")
             keys.known.put(value, loaded[1])

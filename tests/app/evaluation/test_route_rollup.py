@@ -8,30 +8,71 @@ must be those the dashboard read before."""
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from portal import create_app
 from portal.storage import glance, stats
+from portal.storage.db import open_db
 from portal.storage.validation import create_round
 from tests.app.evaluation.test_rollups import BOTH, every_rollup_row
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 
 
-@pytest.fixture
-def loaded(app, db):
+@pytest.fixture(scope="module")
+def loaded_database(tmp_path_factory, demo_database: Path, shared_content) -> Path:
     """Three thousand synthetic runs (real paths through the real trees, with counterfactual
-    answers) from 20 February to 31 March 2026, rolled up as ``voordeur demo --sessions`` does."""
+    answers) from 20 February to 31 March 2026, rolled up as ``voordeur demo --sessions`` does:
+    made once for this module (walking the trees is most of the cost), each test gets a copy."""
     from portal.evaluation.synthetic import ROW_COLUMNS, generate
     from portal.rulebook import rules
 
+    folder = tmp_path_factory.mktemp("route-rollup")
+    path = folder / "voordeur.db"
+    shutil.copy2(demo_database, path)
+    rules_dir, content_dir = shared_content
+    app = create_app(
+        {
+            "DATABASE": str(path),
+            "RULES_DIR": str(rules_dir),
+            "CONTENT_DIR": str(content_dir),
+            "SECRET_KEY": "test-secret",
+            "CONFIG": None,
+            "RULES_CHECK_SECONDS": 0,
+            "AUDIT_CHECKPOINT_FILE": str(folder / "audit-checkpoints.log"),
+            "TESTING": True,
+        }
+    )
+    db = open_db(path)
     db.execute("DELETE FROM triage_runs")
     stats.refresh(db)
     with app.app_context():
         trees = rules().trees
     rows = list(generate(trees, BOTH, 3000, end=date(2026, 3, 31), days=40, seed=11))
     stats.bulk_load(db, ROW_COLUMNS, rows, chunk=200)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself, so a copy of it is whole
+    db.close()
+    wal = Path(f"{path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    return path
+
+
+@pytest.fixture
+def db_path(request: pytest.FixtureRequest, tmp_path: Path, demo_database: Path) -> Path:
+    """A private copy of the demo database; for a test that uses ``loaded``, of ``loaded_database``."""
+    source = request.getfixturevalue("loaded_database") if "loaded" in request.fixturenames else demo_database
+    path = tmp_path / "voordeur.db"
+    shutil.copy2(source, path)
+    return path
+
+
+@pytest.fixture
+def loaded(app, db):
+    """The test's own copy of the database with the 3000 synthetic runs (``loaded_database``)."""
     return db
 
 
