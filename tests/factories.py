@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from bs4 import BeautifulSoup
 
@@ -182,3 +184,22 @@ def worries_run(
     if topic:
         patient.answer(topic=topic)
     return patient
+
+
+def made_whole(path: Path) -> Path:
+    """Check ``path``'s write-ahead log into the file itself, so a plain copy of it is the whole database."""
+    from portal.storage.db import open_db
+
+    db = open_db(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    wal = Path(f"{path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    return path
+
+
+def private_copy(source: Path, folder: Path) -> Path:
+    """A test's own copy of a prepared database (made once per module, copied per test)."""
+    path = folder / "voordeur.db"
+    shutil.copy2(source, path)
+    return path

@@ -13,9 +13,8 @@ import pytest
 
 from portal import create_app
 from portal.storage import stats
-from portal.storage.db import open_db
 from portal.storage.routing import get_run
-from tests.factories import gen_staff, login, self_care_run, soup, text
+from tests.factories import gen_staff, login, made_whole, private_copy, self_care_run, soup, text
 
 PERSONAL = {"name", "birth_date", "phone", "email", "message", "contact_name", "id", "run_id", "answers", "ip"}
 
@@ -42,21 +41,14 @@ def synthetic_database(tmp_path_factory, demo_database: Path, shared_content) ->
     )
     result = app.test_cli_runner().invoke(args=["demo", "--sessions", "3000", "--seed", "11"])
     assert result.exit_code == 0, result.output
-    db = open_db(path)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself, so a copy of it is whole
-    db.close()
-    wal = Path(f"{path}-wal")
-    assert not wal.exists() or wal.stat().st_size == 0
-    return path
+    return made_whole(path)
 
 
 @pytest.fixture
 def db_path(request: pytest.FixtureRequest, tmp_path: Path, demo_database: Path) -> Path:
     """A private copy of the demo database; for a test that uses ``synthetic``, of ``synthetic_database``."""
     source = request.getfixturevalue("synthetic_database") if "synthetic" in request.fixturenames else demo_database
-    path = tmp_path / "voordeur.db"
-    shutil.copy2(source, path)
-    return path
+    return private_copy(source, tmp_path)
 
 
 @pytest.fixture

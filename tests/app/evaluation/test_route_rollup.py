@@ -19,6 +19,7 @@ from portal.storage import glance, stats
 from portal.storage.db import open_db
 from portal.storage.validation import create_round
 from tests.app.evaluation.test_rollups import BOTH, every_rollup_row
+from tests.factories import made_whole, private_copy
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 
@@ -54,20 +55,15 @@ def loaded_database(tmp_path_factory, demo_database: Path, shared_content) -> Pa
         trees = rules().trees
     rows = list(generate(trees, BOTH, 3000, end=date(2026, 3, 31), days=40, seed=11))
     stats.bulk_load(db, ROW_COLUMNS, rows, chunk=200)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself, so a copy of it is whole
     db.close()
-    wal = Path(f"{path}-wal")
-    assert not wal.exists() or wal.stat().st_size == 0
-    return path
+    return made_whole(path)
 
 
 @pytest.fixture
 def db_path(request: pytest.FixtureRequest, tmp_path: Path, demo_database: Path) -> Path:
     """A private copy of the demo database; for a test that uses ``loaded``, of ``loaded_database``."""
     source = request.getfixturevalue("loaded_database") if "loaded" in request.fixturenames else demo_database
-    path = tmp_path / "voordeur.db"
-    shutil.copy2(source, path)
-    return path
+    return private_copy(source, tmp_path)
 
 
 @pytest.fixture
