@@ -16,10 +16,8 @@ Plain Python: no Flask, no database.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
 import yaml as pyyaml
@@ -46,6 +44,7 @@ from ..triage.model import (
     ticked,
 )
 from .changes import LOGIC, classify_tree
+from .files import read_only_yaml
 from .tree_texts import NotATree, dump_round_trip, keep_style, load_round_trip
 
 __all__ = [
@@ -224,18 +223,6 @@ def remove_case(text: str, number: int) -> str:
     return dump_round_trip(data)
 
 
-@lru_cache(maxsize=16)
-def _safe_pickled(text: str) -> bytes:
-    return pickle.dumps(pyyaml.safe_load(text), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _safe_loaded(text: str) -> Any:
-    """``yaml.safe_load(text)`` as a fresh copy, kept by the text: every save of a form edit compares
-    the draft with the same live version, and the pure-Python reader takes ~0.2 s for a tree
-    (unpickling the kept reading is many times faster). A text that cannot be read raises every time."""
-    return pickle.loads(_safe_pickled(text))
-
-
 def with_version_raised(text: str, old: str | None) -> str:
     """``text`` with its ``version:`` one above ``old``'s when it changes clinical logic against ``old``
     (what patients get now) and has not raised it yet: runs and the evaluation tell the versions apart
@@ -243,7 +230,9 @@ def with_version_raised(text: str, old: str | None) -> str:
     if old is None:
         return text
     try:
-        before, after = _safe_loaded(old), _safe_loaded(text)
+        before, after = read_only_yaml(old), read_only_yaml(text)
+        if before is None or after is None:
+            return text  # the checks on the draft say what is wrong
         if classify_tree(before, after).kind != LOGIC or int(after["version"]) > int(before["version"]):
             return text
         number = int(before["version"]) + 1

@@ -20,12 +20,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..content.changes import LOGIC, Classification
-from ..content.files import freeze, parse_yaml
+from ..content.files import read_only_yaml
 from ..content.live import Snapshot, Source
 from ..content.shared_files import classify_lexicon, classify_prelude, classify_social_map
 from ..contentlib import LIVE_KIND, path_of
@@ -71,19 +70,11 @@ def check_shared(content: Content, target: Target, old: str | None, text: str, t
 
 
 def _classify(path: Path, old: str | None, new: str, classify: Callable[[Any, Any], Classification]) -> Classification:
-    new_data = _parsed(new)
+    new_data = read_only_yaml(new)
     if new_data is None:
         return Classification(LOGIC, ("the text cannot be read as YAML",))
-    old_data = _parsed(old) if old is not None else None
+    old_data = read_only_yaml(old) if old is not None else None
     return classify(old_data, new_data)
-
-
-@lru_cache(maxsize=8)
-def _parsed(text: str) -> Any:
-    """The text's YAML, read-only (None when it cannot be read). Kept by the text because every
-    check of a draft compares it with the same live version, and the pure-Python reader takes
-    ~0.1 s for the lexicon; the classifiers only read it, and ``freeze`` makes sure of that."""
-    return freeze(parse_yaml(Path("draft.yaml"), text)[0])
 
 
 def _trees_on(content: Content, trial: Snapshot, prelude: Any) -> tuple[list[str], Any]:
