@@ -15,6 +15,9 @@ The test client is not used for the timing: it adds ~100 µs per request.
 sorted by own time) and prints where its time goes. ``--two-workers``: another
 connection commits before each portal request (outside the timing), as the
 second gunicorn worker's answers do; what that costs this worker is counted.
+``--calls``: Python function calls per request instead of CPU time (cProfile's
+count, the same on every run however busy the machine): a steady before/after
+measure of how much code a step runs.
 """
 
 from __future__ import annotations
@@ -161,6 +164,26 @@ def cpu_per_request(
     return best
 
 
+def calls_per_request(
+    apps: dict[str, WsgiApp], steps: dict[str, tuple[str, dict, int]], requests: int
+) -> dict[str, float]:
+    """Function calls (Python and built-in) per request, for every step, after a warm-up of 50."""
+    import cProfile
+    import pstats
+
+    counted = {}
+    for name, (which, template, _status) in steps.items():
+        for _ in range(50):
+            call(apps[which], template)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            call(apps[which], template)
+        profiler.disable()
+        counted[name] = pstats.Stats(profiler).total_calls / requests  # type: ignore[attr-defined]
+    return counted
+
+
 def other_worker(workdir: Path) -> Callable[[], None]:
     """The second gunicorn worker, answering in another triage: a commit on another connection
     before each request, so this worker's caches see what they see under ``voordeur serve``."""
@@ -196,6 +219,7 @@ def main() -> None:
     parser.add_argument(
         "--two-workers", action="store_true", help="another connection commits before each portal request"
     )
+    parser.add_argument("--calls", action="store_true", help="function calls per request instead of CPU time")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         portal = portal_app(Path(tmp))
@@ -214,6 +238,12 @@ def main() -> None:
         if args.steps:
             wanted = {"hello", *args.steps.split(",")}
             steps = {name: step for name, step in steps.items() if name in wanted}
+        if args.calls:
+            counted = calls_per_request(apps, steps, min(args.requests, 500))
+            print(f"{'step':12} {'calls':>8} {'× hello':>8}")
+            for name, value in counted.items():
+                print(f"{name:12} {value:8.0f} {counted['hello'] / value:8.2f}")
+            return
         micros = cpu_per_request(apps, steps, args.requests, args.batches, between)
         print(f"{'step':12} {'µs CPU':>8} {'× hello':>8}")
         for name, value in micros.items():

@@ -438,6 +438,15 @@ def serve_command(host: str, port: int, workers: int, certfile: str | None, keyf
     # Migrations run here, in one process, before any worker exists.
     migrate_database(current_app.config["VOORDEUR"]["DATABASE"])
     _record_shipped_content()
+    from .warm import compile_templates
+
+    # Every template compiled once, here: each worker forked from this process (at the start and
+    # at every restart) loads the bytecode instead of compiling it again (portal/warm.py).
+    compile_templates(current_app._get_current_object())  # type: ignore[attr-defined]
+    from .hours import load_holidays
+
+    # The holidays package's country tables, loaded here once instead of by each worker's first outcome page.
+    load_holidays(datetime.now().year)
 
     class Server(BaseApplication):
         def load_config(self) -> None:

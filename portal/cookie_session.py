@@ -48,7 +48,7 @@ from typing import Any, ClassVar
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature, HMACAlgorithm, Signer, TimestampSigner, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_decode, bytes_to_int, want_bytes
+from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int, int_to_bytes, want_bytes
 from werkzeug.http import dump_cookie
 
 KNOWN_COOKIES = 4096  # per worker and key: a few MiB at most
@@ -138,9 +138,12 @@ class KnownCookies:
                 self.cookies.move_to_end(value)
             return found
 
-    def put(self, value: str, data: dict[str, Any]) -> None:
-        payload, stamp, _signature = value.rsplit(".", 2)
-        entry = (payload.encode("ascii"), bytes_to_int(base64_decode(stamp)), data)
+    def put(self, value: str, data: dict[str, Any], signed: tuple[bytes, int] | None = None) -> None:
+        """Remember ``value``; ``signed``: its payload and timestamp, when the caller just made them."""
+        if signed is None:
+            payload, stamp, _signature = value.rsplit(".", 2)
+            signed = (payload.encode("ascii"), bytes_to_int(base64_decode(stamp)))
+        entry = (signed[0], signed[1], data)
         with self.lock:
             self.cookies[value] = entry
             self.cookies.move_to_end(value)
@@ -156,6 +159,23 @@ class _Keys:
         self.serializer = serializer
         self.signer: Signer = serializer.make_signer(serializer.salt)
         self.known = KnownCookies()
+        algorithm = self.signer.algorithm
+        self._hmac = (self.signer.derive_key(), algorithm.name) if isinstance(algorithm, OneShotHMAC) else None
+        self._sep = want_bytes(self.signer.sep)
+
+    def sign(self, payload: bytes) -> tuple[str, int]:
+        """``TimestampSigner.sign(payload)`` and the timestamp in it, with the key derived once.
+
+        The same steps as itsdangerous (``payload.timestamp.signature``, each part
+        URL-safe base64), without its five Python calls per signature.
+        """
+        stamp = int(time.time())
+        if self._hmac is None:  # not an HMAC hashlib knows by name: itsdangerous signs it
+            value = self.signer.sign(payload).decode("ascii")
+            return value, bytes_to_int(base64_decode(value.rsplit(".", 2)[1]))
+        key, name = self._hmac
+        signed = payload + self._sep + base64_encode(int_to_bytes(stamp))
+        return (signed + self._sep + base64_encode(hmac.digest(key, signed, name))).decode("ascii"), stamp
 
 
 class Session(SecureCookieSession):
@@ -274,8 +294,8 @@ class SessionInterface(SecureCookieSessionInterface):
                 # (the answer's redirect and the page it leads to usually share a second).
                 return cookie[0]
             # What Serializer.dumps does after encoding the payload: sign it with the current key.
-            value = keys.signer.sign(loaded[0]).decode("utf-8")
-            keys.known.put(value, loaded[1])
+            value, stamp = keys.sign(loaded[0])
+            keys.known.put(value, loaded[1], (loaded[0], stamp))
         else:
             value = keys.serializer.dumps(data)
             keys.known.put(value, _copy(data))

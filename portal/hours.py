@@ -27,6 +27,17 @@ def is_public_holiday(moment: datetime) -> bool:
     return moment.date() in _dutch_holidays(moment.year)
 
 
+def load_holidays(year: int) -> None:
+    """Build the year's Dutch holidays now, as the first outcome page would.
+
+    The ``holidays`` package imports the modules of every country it knows when a country is
+    first asked for (~280 modules, ~0.9 s of CPU). `voordeur serve` calls this before gunicorn
+    forks, so each worker inherits the modules and the year's table and its first patient to
+    reach an outcome does not wait for them (2.4 s instead of 0.13 s on a busy machine).
+    """
+    _dutch_holidays(year)
+
+
 def is_open(hours: OpeningHours, moment: datetime) -> bool:
     """True when ``moment`` (local time) falls in one of the day's opening periods."""
     if is_public_holiday(moment):

@@ -18,12 +18,13 @@ a help page must never take a triage offline.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .content.live import Findings, LiveFiles, Loaded, Snapshot
+from .content.live import Findings, LiveFiles, Loaded, Snapshot, Version
 from .pages.library import PAGES_DIR, SOCIAL_MAP_DIR, ContentLibrary
 from .pages.model import Municipality, Page
 from .pages.search import build_index
@@ -43,7 +44,8 @@ class Content:
     def __init__(
         self, rules_dir: Path, content_dir: Path, check_seconds: float = 0, tree_files: Sequence[Path] | None = None
     ) -> None:
-        self.live = LiveFiles(check=self.check, check_seconds=check_seconds)
+        # Shared loads: every app (and linter run) of the process loads the same files once.
+        self.live = LiveFiles(check=self.check, check_seconds=check_seconds, share_loads=True)
         self.book = RuleBook(rules_dir, self.live, tree_files)
         self.library = ContentLibrary(content_dir, self.live)
         self.lexicon_kind = lexicon_kind(rules_dir)  # the search lexicon (portal.triage.lexicon)
@@ -91,8 +93,19 @@ class Content:
         return self.live.refused()
 
     def check(self, snapshot: Snapshot) -> Findings:
-        """The one cross-check: the trees together, the pages together, and each against the other."""
+        """The one cross-check: the trees together, the pages together, and each against the other.
+
+        What it finds is kept for the very same versions (``_FINDINGS``): every app of a process
+        loads the same files and shares what loading them gave (``portal.content.live.SharedLoads``)."""
         world = self._world(snapshot)
+        names, objects = _check_key(snapshot, world.pages_known)
+        found = _FINDINGS.find(names, objects)
+        if found is None:
+            found = self._check(snapshot, world)
+            _FINDINGS.keep(names, objects, found)
+        return found
+
+    def _check(self, snapshot: Snapshot, world: World) -> Findings:
         trees = self.book.check(snapshot)
         pages = self.library.check(snapshot, world.trees.keys())
         references = cross_check(
@@ -110,7 +123,8 @@ class Content:
             path for path, problems in references.items() if errors(problems) and not errors(trees.get(path, []))
         )
         # A lexicon naming a tree that is gone still helps search for every other tree.
-        return Findings(merged, served_when_new=only_pages_missing | frozenset(lexicon))
+        kept = {path: tuple(problems) for path, problems in merged.items()}  # shared: nothing may change them
+        return Findings(kept, served_when_new=only_pages_missing | frozenset(lexicon))
 
     def _world(self, snapshot: Snapshot) -> World:
         return World(
@@ -119,6 +133,42 @@ class Content:
             municipalities=tuple(snapshot.available(self.library.map_kind).values()),
             pages_known=(self.library.directory / PAGES_DIR).is_dir(),
         )
+
+
+def _check_key(snapshot: Snapshot, pages_known: bool) -> tuple[Hashable, tuple[object, ...]]:
+    """What the cross-check reads: each file's path and kind, the version loaded and the last good
+    value (the objects themselves, compared by identity), and whether there is a pages directory."""
+    versions: Mapping[Path, Version] = snapshot.versions
+    names = (pages_known, tuple((path, v.kind.name) for path, v in versions.items()), tuple(snapshot.good))
+    objects = (*(v.loaded for v in versions.values()), *snapshot.good.values())
+    return names, objects
+
+
+class _KeptFindings:
+    """The findings of the last few checked sets of versions. A version is the object loading a file
+    gave, immutable, and held here (its id is not reused meanwhile); a file loaded again is a new
+    object, so a changed file is checked anew."""
+
+    KEPT = 4
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[Hashable, tuple[object, ...], Findings]] = []
+        self._lock = threading.Lock()
+
+    def find(self, names: Hashable, objects: tuple[object, ...]) -> Findings | None:
+        with self._lock:
+            for kept_names, kept_objects, findings in self._entries:
+                if kept_names == names and all(a is b for a, b in zip(kept_objects, objects, strict=True)):
+                    return findings
+        return None
+
+    def keep(self, names: Hashable, objects: tuple[object, ...], findings: Findings) -> None:
+        with self._lock:
+            self._entries.insert(0, (names, objects, findings))
+            del self._entries[self.KEPT :]
+
+
+_FINDINGS = _KeptFindings()
 
 
 @dataclass(frozen=True)

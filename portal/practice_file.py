@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jsonschema
 
+from .content.fast_schema import schema_errors
 from .hours import WEEKDAYS, validate_hours
 from .storage.practices import Practice
 
@@ -53,6 +54,8 @@ PRACTICE_SCHEMA = {
     },
 }
 
+_VALIDATOR = jsonschema.Draft202012Validator(PRACTICE_SCHEMA)
+
 
 def read_practices(path: Path) -> tuple[list[Practice], list[str]]:
     """The practices in a file, or the reasons it cannot be imported (then nothing is)."""
@@ -64,10 +67,9 @@ def read_practices(path: Path) -> tuple[list[Practice], list[str]]:
     if not isinstance(entries, list) or not entries:
         return [], [f"{path}: no [[practice]] tables found"]
     practices, problems = [], []
-    validator = jsonschema.Draft202012Validator(PRACTICE_SCHEMA)
     for index, entry in enumerate(entries, start=1):
         where = f"{path}: practice {index} ({entry.get('slug', '?')})"
-        errors = [e.message for e in validator.iter_errors(entry)]
+        errors = [e.message for e in schema_errors(_VALIDATOR, entry)]
         errors += validate_hours(entry.get("opening_hours", {})) if not errors else []
         if errors:
             problems += [f"{where}: {message}" for message in errors]

@@ -89,9 +89,11 @@ class CSRFProtect(flask_wtf_csrf.CSRFProtect):
     """
 
     def protect(self, apply_exemptions: bool = False) -> None:
-        if apply_exemptions and (not request.endpoint or self._is_exempt()):
-            return
+        # The method first: a GET is never checked, so looking for an exemption first
+        # (Flask-WTF's order; each check only returns) was wasted on every page.
         if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
             return
         token = self._get_csrf_token()
         if not _handed_out(token):

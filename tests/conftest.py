@@ -96,10 +96,12 @@ def _url_rules_parsed_once() -> None:
     parts (``Rule._parse_rule``): the larger part of registering them, and a fifth of
     building an app once the content is loaded. The parts depend only on the text and on
     the converters the map names (werkzeug's own; the portal adds none). The first parse
-    of a (text, converters) pair runs in full; later ones get copies of its parts, and the
-    rule itself gets what the parse gives it (its trace, its arguments, and converters of
-    the same kind and arguments, bound to its own map). A map with a converter of its own
-    is parsed in full, as before.
+    of a (text, converters) pair runs in full; later ones get its parts, and the rule itself
+    gets what the parse gives it (its trace, its arguments, and converters of the same kind
+    and arguments, bound to its own map). The parts (``RulePart``) are shared, not copied:
+    werkzeug only reads them after the parse (the matcher compares and sorts them; nothing
+    in werkzeug or Flask assigns to one), as the shallow copies already shared their weights.
+    A map with a converter of its own is parsed in full, as before.
     """
     from werkzeug.routing import Map
 
@@ -118,7 +120,7 @@ def _url_rules_parsed_once() -> None:
             parts = list(parse_rule(self, rule))
             added = {name: c for name, c in self._converters.items() if before.get(name) is not c}
             found = parsed[key] = (parts, self._trace[trace_from:], added, frozenset(self.arguments - arguments_before))
-            return [copy.copy(part) for part in parts]
+            return list(parts)
         parts, trace, added, arguments = found
         self._trace.extend(trace)
         for name, converter in added.items():
@@ -126,7 +128,7 @@ def _url_rules_parsed_once() -> None:
             own.map = self.map
             self._converters[name] = own
         self.arguments.update(arguments)
-        return [copy.copy(part) for part in parts]
+        return list(parts)
 
     Rule._parse_rule = shared
 
@@ -216,13 +218,33 @@ credentials._hasher = _PasswordsVerifiedOnce(credentials._hasher)
 
 # --- the order modules are handed to the two processes ------------------------------------
 
-#: Modules that take long whatever their number of tests: the browser and server modules (one
-#: work unit, see ``work_unit_of``: a server, Chromium, gunicorn started and killed),
+#: Browser modules that start servers of their own (production settings over TLS; a server the
+#: test breaks and restarts) and never use the shared one: a work unit of their own (see
+#: ``work_unit_of``), first in line, so one process runs them with a Chromium of its own while
+#: the other starts on the shared-server unit. Apart they add one Chromium start (~0.5 s of CPU)
+#: and no server start; inside the shared unit their ~60 s ran after it, on the same process.
+OWN_SERVERS = ("tests/browser/test_production_tls.py", "tests/browser/test_editor_done_when_browser.py")
+
+#: Unit modules that each read every shipped tree with ruamel (~9 s of CPU the first time in a
+#: process, ~0.25 s once ``tree_texts.load_round_trip`` keeps the readings): one work unit, so
+#: one process reads them once. Apart, in two processes, the three took 48.5 s of CPU; together
+#: 26.2 s.
+ROUND_TRIPS = ("tests/unit/test_tree_cases.py", "tests/unit/test_content_forms.py", "tests/unit/test_tree_structure.py")
+
+#: Modules that take long whatever their number of tests: the browser and server modules (two
+#: work units, see ``work_unit_of``: servers, Chromium, gunicorn started and killed),
 #: test_code_style runs mypy, test_foundations builds the wheel. xdist hands modules out in collection order
 #: (``--no-loadscope-reorder`` in pyproject.toml), so these go first and the many short
 #: modules fill up whichever process is free at the end; last in line, one slow module
 #: would keep one process busy while the other sat idle.
-SLOW_FIRST = ("tests/browser/", "tests/server/", "tests/test_code_style.py", "tests/app/test_foundations.py")
+SLOW_FIRST = (
+    *OWN_SERVERS,
+    "tests/browser/",
+    "tests/server/",
+    "tests/test_code_style.py",
+    "tests/app/test_foundations.py",
+    *ROUND_TRIPS,
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -238,6 +260,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return slow, -sizes[module], module
 
     items.sort(key=rank)  # stable: within a module the order is unchanged
+    shared = [item.nodeid for item in items if _module_of(item) in OWN_SERVERS and "live_server" in item.fixturenames]
+    if shared:  # it would start a second shared server in the process that runs OWN_SERVERS
+        raise pytest.UsageError(f"{shared[0]} uses live_server: take its module out of OWN_SERVERS (tests/conftest.py)")
 
 
 def _module_of(item: pytest.Item) -> str:
@@ -250,8 +275,14 @@ LIVE_SERVER_SCOPE = ("tests/browser/", "tests/server/")
 
 
 def work_unit_of(nodeid: str) -> str:
-    """What xdist hands to one process at a time: the live-server modules together, else a module."""
+    """What xdist hands to one process at a time: the browser modules with servers of their own
+    together, the other live-server modules together, the whole-tree round trips together,
+    else a module."""
     module = nodeid.split("::", 1)[0]
+    if module in OWN_SERVERS:
+        return "own servers"
+    if module in ROUND_TRIPS:
+        return "round trips"
     return "live server" if module.startswith(LIVE_SERVER_SCOPE) else module
 
 
@@ -554,8 +585,8 @@ def stop_live_server(live: LiveServer) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, demo_database):
-    """One server per test process, shared by every module that uses it (the browser modules and
-    tests/server/ all run in one process: see ``pytest_xdist_make_scheduler``).
+    """One server per test process, shared by every module that uses it (those of tests/browser/ and
+    tests/server/ run in one process: see ``pytest_xdist_make_scheduler``).
     A module adds what it needs (its own staff accounts, requests, data) and must not rely on
     being alone: other modules' accounts and requests are there too."""
     live = start_live_server(tmp_path_factory.mktemp("instance"), database=demo_database)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
 from PIL import Image
@@ -43,8 +44,13 @@ def heic(size: tuple[int, int] = (64, 48)) -> bytes:
     return out.getvalue()
 
 
+@functools.cache
 def decompression_bomb() -> bytes:
-    """A PNG of 10,000 x 10,000 one-bit pixels: about 12 kB that would unpack to 100 M pixels."""
+    """A PNG of 10,000 x 10,000 one-bit pixels: about 12 kB that would unpack to 100 M pixels.
+
+    Made once per process (~0.4 s of CPU, compressing 12 MB of zeros): two test modules put it
+    in their parameters, so every test process builds it while collecting, whichever runs them.
+    The same bytes every time (bytes cannot be changed)."""
     out = io.BytesIO()
     Image.new("1", (10_000, 10_000)).save(out, "PNG")
     return out.getvalue()

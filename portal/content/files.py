@@ -22,7 +22,7 @@ import hashlib
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -35,6 +35,7 @@ import yaml
 from jsonschema.protocols import Validator
 
 from ..triage.problems import Problem
+from .fast_schema import schema_errors
 
 #: How many checked files the parse cache keeps: the demo content is 80 files (31 trees,
 #: a prelude, 46 pages, 2 social maps), so this holds all of it and many edited versions.
@@ -186,6 +187,13 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         self.duplicates: list[tuple[Any, int, int]] = []
 
 
+def _unhashable(node: yaml.Node, key_node: yaml.Node) -> yaml.constructor.ConstructorError:
+    """A list or mapping as a key ("? [a, b]"): PyYAML's own refusal, as a problem on its line."""
+    return yaml.constructor.ConstructorError(
+        "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
+    )
+
+
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -201,6 +209,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[Line
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            raise _unhashable(node, key_node)
         key_line = key_node.start_mark.line + 1
         if key in key_lines:
             loader.duplicates.append((key, key_line, key_lines[key]))
@@ -328,9 +338,10 @@ def _friendly(error: jsonschema.ValidationError) -> str:
 
 
 def validate_with(validator: Validator, path: Path, data: Any, line_offset: int = 0) -> list[Problem]:
-    """Every error ``validator`` finds, as Problems; ``line_offset`` for YAML embedded in a file."""
+    """Every error ``validator`` finds, as Problems; ``line_offset`` for YAML embedded in a file.
+    A valid document is recognised by jsonschema-rs first (``fast_schema``): the same answer, sooner."""
     problems = []
-    for error in validator.iter_errors(data):
+    for error in schema_errors(validator, data):
         location = list(error.absolute_path)
         where = _dotted(location)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):

@@ -26,20 +26,29 @@ token, so it is loaded again only when the token changes.
 
 Plain Python: time comes in as a parameter, so the portal decides how often to
 look (``RULES_CHECK_SECONDS``) and a test decides what "today" is.
+
+A ``LiveFiles`` made with ``share_loads`` (the portal's and the linter's content,
+``portal.lint.Content``) shares what loading a file gave with every other such
+``LiveFiles`` of the process (``SharedLoads``): a new app, worker or linter run on
+the same files does not read, parse and build them again. The rules that make that
+as safe as reading the file are in ``SharedLoads``.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
 from ..triage.problems import Problem, errors
-from .files import reading_instead
+from .files import _INSTEAD, reading_instead
 
 T = TypeVar("T")
 
@@ -170,10 +179,19 @@ _EMPTY = Snapshot({}, {}, {})
 class LiveFiles:
     """The last good version of each file of the given kinds (see the module docstring)."""
 
-    def __init__(self, kinds: Sequence[Kind[Any]] = (), check: Check | None = None, check_seconds: float = 0) -> None:
+    def __init__(
+        self,
+        kinds: Sequence[Kind[Any]] = (),
+        check: Check | None = None,
+        check_seconds: float = 0,
+        *,
+        share_loads: bool = False,
+    ) -> None:
         self.kinds: list[Kind[Any]] = list(kinds)
         self.check = check
         self.check_seconds = check_seconds
+        #: Share what loading a file gave with the other LiveFiles of this process (``SharedLoads``).
+        self.share_loads = share_loads
         self.current = _EMPTY
         #: Texts read instead of files (see the module docstring); set by the portal.
         self.sources: Mapping[Path, Source] = {}
@@ -232,10 +250,16 @@ class LiveFiles:
             paths = list(kind.files(so_far))
             for path in paths:
                 source = sources.get(path)
-                stamp = f"source:{source.token}" if source is not None else _stamp(path)
+                started = time.time_ns()  # before the stat: see SharedLoads.settled
+                found = None if source is not None else _stat(path)
+                stamp = f"source:{source.token}" if source is not None else _stamp_of(found)
                 version = versions.get(path)
                 if version is None or version.stamp != stamp or version.context is not context:
-                    versions[path] = Version(kind, stamp, context, _load(kind, path, today, context, source))
+                    if self.share_loads:
+                        loaded = SHARED_LOADS.load(kind, path, today, context, source, found, started)
+                    else:
+                        loaded = _load(kind, path, today, context, source)
+                    versions[path] = Version(kind, stamp, context, loaded)
                     changed = True
             present = set(paths)
             for gone in [path for path, version in versions.items() if version.kind is kind and path not in present]:
@@ -265,10 +289,111 @@ def _settle(pending: Snapshot, findings: Findings) -> Snapshot:
     return Snapshot(dict(pending.versions), good, problems, pending.sources)
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """When the file last changed, and its size (two saves within one clock tick rarely have the same size)."""
+def _stat(path: Path) -> os.stat_result | None:
     try:
-        stat = path.stat()
+        return os.stat(path)
     except OSError:
         return None
-    return stat.st_mtime_ns, stat.st_size
+
+
+def _stamp_of(stat: os.stat_result | None) -> tuple[int, int] | None:
+    """When the file last changed, and its size (two saves within one clock tick rarely have the same size)."""
+    return None if stat is None else (stat.st_mtime_ns, stat.st_size)
+
+
+class SharedLoads:
+    """What loading a file gave, shared by every ``LiveFiles`` of the process made with
+    ``share_loads``: each app a test builds, a worker's app, the linter.
+
+    Loading one file (reading it, parsing, building, checking) is a function of the loader,
+    the path, the file's bytes, today and the context (the prelude, for a tree); nothing else
+    is read (the schemas are the package's). Every app loads the same ~160 files, and doing
+    that again for each one was a third of building an app. A load is shared only when its
+    input is known to be the same:
+
+    * a text read instead of the file (``Source``: a published version, a draft) is keyed by
+      the text itself, so it is exactly the same input;
+    * a file is keyed by its full ``stat`` (device, inode, size, modification and change
+      time in nanoseconds), and remembered only when its change time (``st_ctime``) was more
+      than ``SETTLED_NS`` before the ``stat``. The kernel sets the change time to the current
+      time on every write, rename or ``utime`` (a program cannot set it back), so any change
+      after the ``stat`` gives the file a change time later than the remembered one: another
+      key, loaded from the file. A file changed within the last ``SETTLED_NS`` (timestamps
+      are coarse: a jiffy, up to 2 s on some file systems) is loaded from the file every time,
+      as without sharing; so is everything while ``reading_instead`` is in force, and a file
+      that cannot be ``stat``-ed. The one thing this trusts beyond what ``LiveFiles`` already
+      trusts (the modification time and size) is that the clock is not set back by more than
+      ``SETTLED_NS`` while the process runs — the same assumption ``git`` makes of its index.
+
+    A shared load hands out the same ``Loaded`` (the same tree, page, … objects): they are
+    immutable, and values derived from them (``portal.triage.memo``) depend on them alone.
+    """
+
+    SETTLED_NS = 2_000_000_000
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, tuple[object, Loaded[Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def load(
+        self,
+        kind: Kind[T],
+        path: Path,
+        today: date,
+        context: object,
+        source: Source | None,
+        stat: os.stat_result | None,
+        started: int,
+    ) -> Loaded[T]:
+        """What ``kind`` loads from ``path`` (or ``source``): shared when the input is the same."""
+        key = self._key(kind, path, today, source, stat, started)
+        if key is None:
+            return _load(kind, path, today, context, source)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is context:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return cast(Loaded[T], entry[1])
+            self.misses += 1
+        loaded = _load(kind, path, today, context, source)
+        with self._lock:
+            self._entries[key] = (context, loaded)  # holds the context: its id is not reused meanwhile
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return loaded
+
+    def _key(
+        self,
+        kind: Kind[Any],
+        path: Path,
+        today: date,
+        source: Source | None,
+        stat: os.stat_result | None,
+        started: int,
+    ) -> Hashable | None:
+        """The input of a load, or None when it cannot be told from the key (then nothing is shared)."""
+        if _INSTEAD.get():
+            return None
+        if source is not None:
+            return (kind.load, kind.name, path, today, "text", source.text)
+        if stat is None or not self.settled(stat, started):
+            return None
+        signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        return (kind.load, kind.name, path, today, "file", signature)
+
+    def settled(self, stat: os.stat_result, started: int) -> bool:
+        """The file last changed well before ``started`` (taken before the ``stat``)."""
+        return stat.st_ctime_ns < started - self.SETTLED_NS
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.hits = self.misses = 0
+
+
+#: Entries kept: the demo content is ~160 files; room for its published versions and drafts too.
+SHARED_LOADS = SharedLoads(512)

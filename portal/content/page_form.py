@@ -22,7 +22,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from ..pages.model import OPTIONAL_SECTION, SECTIONS
-from .tree_texts import keep_style, round_trip_yaml
+from .tree_texts import dump_round_trip, keep_style, load_round_trip
 
 #: A section heading, as the loader finds it, without eating the line end (so the body rebuilds exactly).
 HEADING = re.compile(r"(?m)^## +(.+?)[ \t]*$")
@@ -71,7 +71,7 @@ def read_fields(text: str) -> PageFields:
     """The form's fields of a page's text. Raises ``NotAPage`` when the front matter cannot be read."""
     front, body = _split(text)
     try:
-        data = round_trip_yaml().load(front)
+        data = load_round_trip(front)  # kept by text: the save reads the same front matter again
     except Exception as exc:  # ruamel raises many kinds; the raw editor shows the exact problem
         raise NotAPage(str(exc)) from exc
     if not isinstance(data, dict):
@@ -93,8 +93,7 @@ def _clean(value: str) -> str:
 
 def _front_with(front: str, title: str, summary: str) -> str:
     """The front matter with a new title and summary; unchanged text when they did not change."""
-    yaml = round_trip_yaml()
-    data = yaml.load(front)
+    data = load_round_trip(front)  # a fresh copy of what read_fields read: changed here, shared with nobody
     changed = False
     for key, value in (("title", " ".join(title.split())), ("summary", " ".join(summary.split()))):
         if str(data.get(key, "")) != value:
@@ -102,9 +101,7 @@ def _front_with(front: str, title: str, summary: str) -> str:
             changed = True
     if not changed:
         return front
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
+    return dump_round_trip(data)
 
 
 def _body_with(body: str, sections: list[tuple[str, str]]) -> str:

@@ -126,10 +126,8 @@ def lexicon_terms(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
     return rows
 
 
-def add_term(text: str, tree_id: str, language: str, term: str) -> str:
-    """The lexicon with ``term`` added to ``tree_id``'s ``language`` list (a new block at the end when the tree
-    has none yet). A term already there is not added twice."""
-    data = _load(text)
+def _add(data: Any, tree_id: str, language: str, term: str) -> bool:
+    """Add ``term`` in place (a new block at the end when the tree has none yet); True when it was not there."""
     terms = data.get("terms")
     if not isinstance(terms, CommentedMap):
         raise NotEditable("the lexicon has no terms")
@@ -142,19 +140,52 @@ def add_term(text: str, tree_id: str, language: str, term: str) -> str:
         words = CommentedSeq()
         words.fa.set_flow_style()
         entry[language] = words
-    if term not in words:
-        words.append(term)
+    if term in words:
+        return False
+    words.append(term)
+    return True
+
+
+def _remove(data: Any, tree_id: str, language: str, term: str) -> bool:
+    """Remove ``term`` in place; True when it was there."""
+    words = ((data.get("terms") or {}).get(tree_id) or {}).get(language)
+    if words is None or term not in words:
+        return False
+    words.remove(term)
+    return True
+
+
+def add_term(text: str, tree_id: str, language: str, term: str) -> str:
+    """The lexicon with ``term`` added to ``tree_id``'s ``language`` list (a new block at the end when the tree
+    has none yet). A term already there is not added twice."""
+    data = _load(text)
+    _add(data, tree_id, language, term)
     return dump_round_trip(data)
 
 
 def remove_term(text: str, tree_id: str, language: str, term: str) -> str:
     """The lexicon without ``term`` under ``tree_id``'s ``language`` list (unchanged when it is not there)."""
     data = _load(text)
-    words = ((data.get("terms") or {}).get(tree_id) or {}).get(language)
-    if words is None or term not in words:
+    if not _remove(data, tree_id, language, term):
         return text
-    words.remove(term)
     return dump_round_trip(data)
+
+
+def change_terms(
+    text: str, tree_id: str, removed: Iterable[tuple[str, str]], added: Mapping[str, Iterable[str]]
+) -> str:
+    """The lexicon with ``removed`` ((language, term) pairs) taken from ``tree_id`` and then ``added``
+    (terms by language) added to it, as ``remove_term`` and ``add_term`` one after another would give;
+    unchanged text when nothing changes. What the form saves: the lexicon is read and written once, not
+    once per word (each reading ~0.4 s and each writing ~0.25 s of CPU for the demo lexicon)."""
+    data = _load(text)
+    changed = False
+    for language, term in removed:
+        changed |= _remove(data, tree_id, language, term)
+    for language, terms in added.items():
+        for term in terms:
+            changed |= _add(data, tree_id, language, term)
+    return dump_round_trip(data) if changed else text
 
 
 # --- the social-map form ------------------------------------------------------------------------

@@ -416,6 +416,18 @@ def cases_ending_at(text: str, node_id: str) -> list[str]:
     return [name for _index, name in _cases_ending_at(_load(text), node_id)]
 
 
+def outcomes_with_cases(text: str) -> set[str]:
+    """The outcomes some case expects to end at (``cases_ending_at`` is not empty for each): one
+    reading of the tree for the overview, instead of one per outcome."""
+    found: set[str] = set()
+    for case in _load(text).get("cases") or []:
+        expect = case.get("expect") if isinstance(case, Mapping) else None
+        outcome = expect.get("outcome") if isinstance(expect, Mapping) else None
+        if isinstance(outcome, str):
+            found.add(str(outcome))
+    return found
+
+
 def _cases_ending_at(data: Any, node_id: str) -> list[tuple[int, str]]:
     found = []
     for index, case in enumerate(data.get("cases") or []):

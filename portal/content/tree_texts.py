@@ -234,7 +234,10 @@ def _words(node: Mapping[str, Any], language: str) -> str:
 
 def text_groups(text: str) -> list[TextGroup]:
     """The form's groups: the tree's own texts, then every node in file order."""
-    data = _load(text)
+    return _groups(_load(text))
+
+
+def _groups(data: Any) -> list[TextGroup]:
     groups: list[TextGroup] = []
     own = [
         _field(path, found, 1)
@@ -292,7 +295,7 @@ def apply_texts(text: str, values: Mapping[str, Mapping[str, str]]) -> str:
     the form can only change wording, never where an answer leads.
     """
     data = _load(text)
-    known = {field.key for group in text_groups(text) for field in group.fields}
+    known = {field.key for group in _groups(data) for field in group.fields}  # before anything changes
     changed = False
     for key, languages in values.items():
         if key not in known:

@@ -9,9 +9,10 @@ they just saved. Changing content in the browser — drafts, review, history —
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
@@ -45,28 +46,38 @@ def _render(template: str, **context):
     return render_template(template, staff=current_staff(), practice=None, tree=None, **context)
 
 
+def _by_path(items: Iterable[Any]) -> dict[Path, Any]:
+    """Live trees, pages or social maps by their file (the first one, as a search through them would find)."""
+    found: dict[Path, Any] = {}
+    for item in items:
+        found.setdefault(item.path, item)
+    return found
+
+
 @bp.get("/")
 @staff_required(*REVIEW_ROLES)
 def overview():
     book = rules()
     library = content()
     today = date.today()
+    # Each of these properties builds its dict anew from the live snapshot: read them once per page
+    # (one snapshot for the whole page), not once per row (~350 trees and pages).
+    tree_problems, page_problems = book.problems, library.problems
+    trees = _by_path(book.trees.values())
+    pages = _by_path(library.pages.values())
+    maps = _by_path(library.municipalities.values())
     tree_rows = []
-    for path in sorted(set(book.problems) | {t.path for t in book.trees.values()}):
-        live = next((t for t in book.trees.values() if t.path == path), None)
-        found = book.problems.get(path, [])
-        tree_rows.append((path, live, errors(found), [p for p in found if not p.is_error]))
+    for path in sorted(set(tree_problems) | set(trees)):
+        found = tree_problems.get(path, [])
+        tree_rows.append((path, trees.get(path), errors(found), [p for p in found if not p.is_error]))
     page_rows = []
-    for path in sorted(library.problems):
+    for path in sorted(page_problems):
         if path.suffix != ".md":
             continue
-        live = next((p for p in library.pages.values() if p.path == path), None)
-        found = library.problems[path]
-        page_rows.append((path, live, errors(found), [p for p in found if not p.is_error]))
+        found = page_problems[path]
+        page_rows.append((path, pages.get(path), errors(found), [p for p in found if not p.is_error]))
     map_rows = [
-        (path, next((m for m in library.municipalities.values() if m.path == path), None), errors(found))
-        for path, found in sorted(library.problems.items())
-        if path.suffix == ".yaml"
+        (path, maps.get(path), errors(found)) for path, found in sorted(page_problems.items()) if path.suffix == ".yaml"
     ]
     waiting = len(content_versions.open_versions(get_db(), content_versions.SUBMITTED))
     return _render(

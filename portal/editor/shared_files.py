@@ -173,13 +173,8 @@ def lexicon_tree(tree_id: str):
         errors = _term_problems(rows, tree_id, added, removed)
         if not errors:
             try:
-                new = text
-                for choice in removed:
-                    language, _sep, term = choice.partition(":")
-                    new = shared_files.remove_term(new, tree_id, language, term)
-                for language, words in added.items():
-                    for term in words:
-                        new = shared_files.add_term(new, tree_id, language, term)
+                taken = [(language, term) for language, _sep, term in (c.partition(":") for c in sorted(removed))]
+                new = shared_files.change_terms(text, tree_id, taken, added)
             except NotEditable:
                 errors = [_("The lexicon cannot be read as a form; edit it as YAML.")]
             else:

@@ -240,7 +240,7 @@ def tree_structure(tree_id: str):
         outline = structure.outline(text)
     except StructureError:
         return _unreadable(tree_id)
-    with_case = {node.id for node in outline.nodes if node.is_outcome and structure.cases_ending_at(text, node.id)}
+    with_case = structure.outcomes_with_cases(text)
     return _page(
         "editor/structure.html",
         target,

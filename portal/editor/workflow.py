@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
 from ..content.changes import LOGIC, NONE, Classification, classify_page, classify_tree
-from ..content.files import parse_yaml, reading_instead
+from ..content.files import read_only_yaml, reading_instead
 from ..content.live import Source
 from ..contentlib import live_content, path_of
 from ..lint import Content
@@ -125,8 +125,11 @@ def check_draft(content: Content, target: Target, old: str | None, text: str, to
 
 
 def _classify_tree(path: Path, old: str | None, new: str) -> Classification:
-    new_data, _ = parse_yaml(path, new)
-    old_data = parse_yaml(path, old)[0] if old is not None else None
+    """What kind of change ``new`` is against ``old``. The readings are the kept read-only ones
+    (``read_only_yaml``): every save compares with the same live text, and the version check and
+    the version raise read the same two texts again."""
+    new_data = read_only_yaml(new)
+    old_data = read_only_yaml(old) if old is not None else None
     if new_data is None:
         return Classification(LOGIC, ("the text cannot be read as YAML",))
     return classify_tree(old_data, new_data)
@@ -134,7 +137,7 @@ def _classify_tree(path: Path, old: str | None, new: str) -> Classification:
 
 def _version_raised(path: Path, old: str, new: str) -> bool:
     """A logic change raises the tree's ``version:``, so runs and the evaluation can tell the versions apart."""
-    old_data, new_data = parse_yaml(path, old)[0], parse_yaml(path, new)[0]
+    old_data, new_data = read_only_yaml(old), read_only_yaml(new)
     try:
         return int(new_data["version"]) > int(old_data["version"])
     except (TypeError, KeyError, ValueError):

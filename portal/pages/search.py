@@ -32,6 +32,15 @@ def page_document(versions: Sequence[Page]) -> Document:
 
 def build_index(trees: Iterable[Tree], pages: Iterable[Page], lexicon: Lexicon | None) -> SearchIndex:
     """The index of every complaint (the catch-all tree is not one) and every self-help page."""
+    inputs = (tuple(trees), tuple(pages), lexicon)
+    index = _by_inputs(inputs)
+    if index is None:
+        index = _build_index(*inputs)
+        _remember_inputs(inputs, index)
+    return index
+
+
+def _build_index(trees: Iterable[Tree], pages: Iterable[Page], lexicon: Lexicon | None) -> SearchIndex:
     by_slug: dict[str, list[Page]] = {}
     for page in pages:
         by_slug.setdefault(page.slug, []).append(page)
@@ -50,6 +59,34 @@ def build_index(trees: Iterable[Tree], pages: Iterable[Page], lexicon: Lexicon |
 _INDEXES: OrderedDict[tuple[Document, ...], SearchIndex] = OrderedDict()
 _INDEXES_KEPT = 4
 _INDEXES_LOCK = threading.Lock()
+
+
+#: Indexes kept by the very tree, page and lexicon objects they were built from (compared by
+#: identity, held here so no id is reused): the apps of one process share loaded files
+#: (``portal.content.live.SharedLoads``), and making the documents only to look the index up
+#: by them cost a third of building an app's index. The objects are immutable and the
+#: documents a function of them alone; another object (any file loaded again) is looked up
+#: by its documents above, so a changed text builds a new index.
+_BY_INPUTS: list[tuple[tuple[tuple[Tree, ...], tuple[Page, ...], Lexicon | None], SearchIndex]] = []
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+def _by_inputs(inputs: tuple[tuple[Tree, ...], tuple[Page, ...], Lexicon | None]) -> SearchIndex | None:
+    trees, pages, lexicon = inputs
+    with _INDEXES_LOCK:
+        for (kept_trees, kept_pages, kept_lexicon), index in _BY_INPUTS:
+            if kept_lexicon is lexicon and _same(kept_trees, trees) and _same(kept_pages, pages):
+                return index
+    return None
+
+
+def _remember_inputs(inputs: tuple[tuple[Tree, ...], tuple[Page, ...], Lexicon | None], index: SearchIndex) -> None:
+    with _INDEXES_LOCK:
+        _BY_INPUTS.insert(0, (inputs, index))
+        del _BY_INPUTS[_INDEXES_KEPT:]
 
 
 def _index_of(documents: tuple[Document, ...]) -> SearchIndex:

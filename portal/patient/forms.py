@@ -111,8 +111,10 @@ def posted_answers(page: Page, profile: Profile) -> dict[str, AnswerValue] | Non
     (the CSRF error handler re-runs the view to show what was typed; the form's
     own check must refuse that request).
     """
+    if request.method != "POST":  # first: every page view asks, and a GET needs no other look
+        return None
     csrf_checked = g.get("csrf_valid", False) or not current_app.config.get("WTF_CSRF_ENABLED", True)
-    if request.method != "POST" or not csrf_checked or request.files:
+    if not csrf_checked or request.files:
         return None
     answers: dict[str, AnswerValue] = {}
     for question in page.questions:

@@ -7,8 +7,8 @@ installed: much cheaper, see ``tests/chromium.py``) and is passed as ``executabl
 How to write a new browser module so the suite stays fast (issue 16):
 
 - Use the shared server: the ``live_server`` fixture (``server`` is its URL). Every module in
-  ``tests/browser/`` and ``tests/server/`` runs in one test process, one after the other
-  (``pytest_xdist_make_scheduler`` in ``tests/conftest.py``), so one `voordeur serve` and one
+  ``tests/browser/`` and ``tests/server/`` that uses it runs in one test process, one after the
+  other (``pytest_xdist_make_scheduler`` in ``tests/conftest.py``), so one `voordeur serve` and one
   Chromium serve them all. The server starts on a copy of ``demo_database`` (migrated, demo
   practices). Your module shares it with the others: give your accounts e-mail addresses of
   your own, find your own rows (by reference, name or id), and do not count rows another
@@ -25,6 +25,10 @@ How to write a new browser module so the suite stays fast (issue 16):
   ``start_live_server(folder, extra_env=..., tls=..., database=demo_database)`` — with
   ``database`` it skips `voordeur demo` — and ``serve_live(folder, env)`` to start it again on
   the same folder; ``stop_live_server`` at the end. Each one costs a `voordeur serve` start.
+  A module that uses only servers of its own (never ``live_server``/``server``) belongs in
+  ``OWN_SERVERS`` (``tests/conftest.py``): those modules are a work unit of their own, which the
+  second test process runs (with a Chromium of its own) while the first runs the shared-server
+  modules. A module listed there that asks for the shared server stops the run at collection.
 - Log in once per module (a module-scoped page, as in ``test_workbench_browser.py``): a
   second login of the same account needs the next TOTP code.
 - Contexts you open with ``browser.new_context()`` are closed for you when the test ends (those of

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,6 +23,12 @@ TODAY = date(2026, 12, 1)
 
 def _changed(old: str, new: str) -> list[str]:
     return [line for line in difflib.ndiff(old.splitlines(), new.splitlines()) if line[:1] in "+-"]
+
+
+def _safe_load(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml's parser: the same YAML 1.1 reading (same resolvers, same
+    constructors), ~10 times faster on a whole tree than the pure-Python parser."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _read(path: Path, text: str):
@@ -105,7 +112,7 @@ def test_a_text_edit_is_wording_and_touches_only_the_edited_lines():
         "-       label: {nl: 'Nee, geen van deze', en: 'No, none of these'}",
         "+       label: {nl: 'Nee, geen van deze dingen', en: 'No, none of these'}",
     ]
-    assert classify_tree(yaml.safe_load(source), yaml.safe_load(new)).kind == WORDING
+    assert classify_tree(_safe_load(source), _safe_load(new)).kind == WORDING
 
 
 def test_advice_is_edited_one_point_per_line():
@@ -114,14 +121,14 @@ def test_advice_is_edited_one_point_per_line():
     assert field.is_list and field.nl.count("\n") == 3
     new = tree_texts.apply_texts(source, {field.key: {"nl": field.nl + "\nRust goed uit.", "en": field.en}})
     assert _changed(source, new) == ["+         - Rust goed uit."]
-    assert classify_tree(yaml.safe_load(source), yaml.safe_load(new)).kind == WORDING
+    assert classify_tree(_safe_load(source), _safe_load(new)).kind == WORDING
 
 
 def test_only_texts_can_be_changed_through_the_form():
     source = (REPO / "triage_rules" / "keelpijn.yaml").read_text("utf-8")
     assert tree_texts.apply_texts(source, {"nodes/alarm_signs/none/next": {"nl": "urgent_now"}}) == source
     changed = source.replace("next: today_signs", "next: urgent_now", 1)
-    assert classify_tree(yaml.safe_load(source), yaml.safe_load(changed)).kind == LOGIC  # raw mode can
+    assert classify_tree(_safe_load(source), _safe_load(changed)).kind == LOGIC  # raw mode can
 
 
 def test_groups_name_each_screen_by_what_the_patient_reads():

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from ruamel.yaml.error import YAMLError
 
-from portal.content import tree_texts
+from portal.content import page_form, tree_texts
 from portal.content.tree_texts import clear_round_trip_cache, dump_round_trip, load_round_trip, round_trip_yaml
 from tests.conftest import REPO
 
@@ -81,8 +81,13 @@ def _same(a: Any, b: Any, seen: dict[int, Any], where: str = "$") -> None:
         _same(state_a[name], state_b[name], seen, f"{where}<{name}>")
 
 
+#: Self-help pages whose front matter the page form reads through the same cache (one of each language).
+PAGES = [REPO / "content" / "pages" / name for name in ("keelpijn.nl.md", "keelpijn.en.md")]
+
+
 def _texts() -> list[tuple[str, str]]:
-    return [(path.name, path.read_text("utf-8")) for path in SHIPPED] + sorted(TRICKY.items())
+    fronts = [(f"{path.name} front matter", page_form._split(path.read_text("utf-8"))[0]) for path in PAGES]
+    return [(path.name, path.read_text("utf-8")) for path in SHIPPED] + fronts + sorted(TRICKY.items())
 
 
 @pytest.mark.parametrize(("name", "text"), _texts(), ids=[name for name, _text in _texts()])
@@ -141,3 +146,4 @@ def test_what_cannot_be_copied_is_read_each_time_and_not_kept(monkeypatch):
 def test_the_files_compared_are_there():
     names = {path.name for path in SHIPPED}
     assert {"_prelude.yaml", "_lexicon.yaml", "keelpijn.yaml"} <= names and all(path.is_file() for path in SHIPPED)
+    assert all(path.is_file() for path in PAGES)

@@ -22,7 +22,9 @@ MAP = REPO / "content" / "social_map" / "noordhaven-demo.yaml"
 
 
 def _data(text: str):
-    return yaml.safe_load(text)
+    """``yaml.safe_load`` with libyaml's parser: the same YAML 1.1 reading (same resolvers, same
+    constructors), ~10 times faster on the lexicon than the pure-Python parser."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 # --- classification ------------------------------------------------------------------------------
@@ -82,6 +84,15 @@ def test_a_term_for_a_complaint_without_words_starts_its_block_at_the_end():
 
 def test_removing_a_term_that_is_not_there_changes_nothing():
     assert sf.remove_term(LEXICON, "keelpijn", "nl", "bestaat niet") == LEXICON
+
+
+def test_the_form_saves_several_words_at_once_as_one_word_after_another_would():
+    one_by_one = sf.add_term(
+        sf.remove_term(LEXICON, "keelpijn", "nl", "zere keel"), "keelpijn", "en", "scratchy throat"
+    )
+    at_once = sf.change_terms(LEXICON, "keelpijn", [("nl", "zere keel")], {"nl": [], "en": ["scratchy throat"]})
+    assert at_once == one_by_one
+    assert sf.change_terms(LEXICON, "keelpijn", [("nl", "bestaat niet")], {"nl": ["zere keel"]}) == LEXICON
 
 
 # --- the social-map form ------------------------------------------------------------------------------

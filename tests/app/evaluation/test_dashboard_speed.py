@@ -166,3 +166,68 @@ def test_a_served_worker_has_its_templates_compiled_and_its_objects_frozen(app):
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()  # the rest of the test session collects as before
+
+
+def test_a_worker_loads_the_templates_its_serving_process_compiled(app_config, monkeypatch):
+    """`voordeur serve` compiles every template once before its workers fork (``portal.warm``):
+    a worker's own app then compiles none of them and still serves its pages."""
+    from portal import create_app
+    from portal.warm import COMPILED, compile_templates, warm_up
+
+    COMPILED.clear()
+    try:
+        master = create_app(app_config)
+        master.jinja_env.bytecode_cache = None  # as served (the tests' own cache left out)
+        compile_templates(master)
+        worker = create_app(app_config)
+        worker.jinja_env.bytecode_cache = None
+        compiled: list[str] = []
+        real_compile = worker.jinja_env.compile
+
+        def counted(source, name=None, filename=None, *args, **kwargs):
+            compiled.append(name)
+            return real_compile(source, name, filename, *args, **kwargs)
+
+        monkeypatch.setattr(worker.jinja_env, "compile", counted)
+        try:
+            warm_up(worker)
+        finally:
+            gc.unfreeze()
+        assert worker.jinja_env.bytecode_cache is COMPILED
+        assert compiled == []
+        assert {"base.html", "evaluation/dashboard.html"} <= {name for _loader, name in worker.jinja_env.cache}
+        response = worker.test_client().get("/de-linde/")
+        assert response.status_code == 200 and "<html" in response.get_data(as_text=True)
+    finally:
+        COMPILED.clear()
+
+
+def test_compiled_templates_render_as_compiled_and_a_changed_template_is_compiled_again():
+    from jinja2 import DictLoader, Environment
+
+    from portal.warm import CompiledTemplates
+
+    cache = CompiledTemplates()
+    compiled: list[str] = []
+
+    def environment(source: str) -> Environment:
+        env = Environment(loader=DictLoader({"groet.txt": source}), bytecode_cache=cache)
+        real_compile = env.compile
+
+        def counted(source, name=None, filename=None, *args, **kwargs):
+            compiled.append(name)
+            return real_compile(source, name, filename, *args, **kwargs)
+
+        env.compile = counted  # type: ignore[method-assign]
+        return env
+
+    first = environment("Hallo {{ naam }}{% if pijn %}, het doet pijn{% endif %}.")
+    assert first.get_template("groet.txt").render(naam="Anna", pijn=True) == "Hallo Anna, het doet pijn."
+    assert compiled == ["groet.txt"]
+    again = environment("Hallo {{ naam }}{% if pijn %}, het doet pijn{% endif %}.")  # a fresh worker
+    assert again.get_template("groet.txt").render(naam="Anna", pijn=True) == "Hallo Anna, het doet pijn."
+    assert again.get_template("groet.txt").render(naam="Bram", pijn=False) == "Hallo Bram."
+    assert compiled == ["groet.txt"]  # loaded, not compiled
+    changed = environment("Dag {{ naam }}.")  # the template changed on disk since
+    assert changed.get_template("groet.txt").render(naam="Anna") == "Dag Anna."
+    assert compiled == ["groet.txt", "groet.txt"]
