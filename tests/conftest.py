@@ -21,8 +21,6 @@ from pathlib import Path
 import argon2
 import pytest
 from flask import Flask
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
 from werkzeug.routing import Rule
 
 from portal import create_app
@@ -30,33 +28,20 @@ from portal.demo import load_demo
 from portal.staff import credentials
 from portal.storage.db import open_db
 from portal.storage.migrations import migrate
+from portal.warm import CompiledTemplates
+from tests.factories import app_settings
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "triage_rules"
 TODAY = date(2026, 11, 22)
 
 
-class _TemplatesCompiledOnce(BytecodeCache):
-    """Jinja's compiled templates, shared by every app the tests build in this process.
-
-    Each test builds its own app, and compiling the templates again for each one was
-    the largest part of a test's time. Jinja checks the template source's checksum on
-    every load, so a changed template is compiled anew.
-    """
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _TemplatesCompiledOnce()}
+#: Jinja's compiled templates, shared by every app the tests build in this process (the portal's
+#: own in-memory bytecode cache, ``portal.warm.CompiledTemplates``, a separate one for the tests).
+#: Each test builds its own app, and compiling the templates again for each one was the largest
+#: part of a test's time. Jinja checks the template source's checksum on every load, so a changed
+#: template is compiled anew.
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": CompiledTemplates()}
 
 
 def _url_builders_compiled_once() -> None:
@@ -387,17 +372,7 @@ def app_config(request: pytest.FixtureRequest, db_path: Path, tmp_path: Path) ->
         rules_dir, content_dir = request.getfixturevalue("rules_dir"), request.getfixturevalue("content_copy")
     else:
         rules_dir, content_dir = request.getfixturevalue("shared_content")
-    return {
-        "DATABASE": str(db_path),
-        "RULES_DIR": str(rules_dir),
-        "CONTENT_DIR": str(content_dir),
-        "SECRET_KEY": "test-secret",
-        "CONFIG": None,
-        "RULES_CHECK_SECONDS": 0,
-        "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.log"),
-        "WTF_CSRF_ENABLED": False,
-        "TESTING": True,
-    }
+    return app_settings(db_path, rules_dir, content_dir, tmp_path, WTF_CSRF_ENABLED=False)
 
 
 @pytest.fixture

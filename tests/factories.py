@@ -203,3 +203,20 @@ def private_copy(source: Path, folder: Path) -> Path:
     path = folder / "voordeur.db"
     shutil.copy2(source, path)
     return path
+
+
+def app_settings(database: Path, rules_dir: Path, content_dir: Path, folder: Path, **overrides: object) -> dict:
+    """The settings of an app the tests build: its database, triage files and content, a secret,
+    no settings file, content looked at on every request, the audit checkpoints in ``folder``;
+    ``overrides`` change or add settings (the ``app`` fixture adds ``WTF_CSRF_ENABLED=False``)."""
+    return {
+        "DATABASE": str(database),
+        "RULES_DIR": str(rules_dir),
+        "CONTENT_DIR": str(content_dir),
+        "SECRET_KEY": "test-secret",
+        "CONFIG": None,
+        "RULES_CHECK_SECONDS": 0,
+        "AUDIT_CHECKPOINT_FILE": str(folder / "audit-checkpoints.log"),
+        "TESTING": True,
+        **overrides,
+    }

@@ -21,6 +21,7 @@ from portal.editor.messages import REWRITES, RULE_WORDS, UNKNOWN, in_editor_word
 from portal.triage.checks import RULES
 from portal.triage.lexicon import LEXICON_RULES
 from portal.triage.problems import Problem, Severity
+from tests.factories import app_settings
 
 REPO = Path(__file__).resolve().parents[3]
 CATALOGUE = REPO / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
@@ -39,19 +40,7 @@ def words_app(tmp_path_factory, demo_database, shared_content):
     database = folder / "voordeur.db"
     shutil.copy2(demo_database, database)
     rules, content = shared_content
-    app = create_app(
-        {
-            "DATABASE": str(database),
-            "RULES_DIR": str(rules),
-            "CONTENT_DIR": str(content),
-            "SECRET_KEY": "test-secret",
-            "CONFIG": None,
-            "RULES_CHECK_SECONDS": 0,
-            "AUDIT_CHECKPOINT_FILE": str(folder / "audit-checkpoints.log"),
-            "WTF_CSRF_ENABLED": False,
-            "TESTING": True,
-        }
-    )
+    app = create_app(app_settings(database, rules, content, folder, WTF_CSRF_ENABLED=False))
     before = _rows(database)
     yield app
     assert _rows(database) == before, "a test wrote to the shared app's database: give it its own app"

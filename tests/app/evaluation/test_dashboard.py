@@ -14,7 +14,7 @@ import pytest
 from portal import create_app
 from portal.storage import stats
 from portal.storage.routing import get_run
-from tests.factories import gen_staff, login, made_whole, private_copy, self_care_run, soup, text
+from tests.factories import app_settings, gen_staff, login, made_whole, private_copy, self_care_run, soup, text
 
 PERSONAL = {"name", "birth_date", "phone", "email", "message", "contact_name", "id", "run_id", "answers", "ip"}
 
@@ -27,18 +27,7 @@ def synthetic_database(tmp_path_factory, demo_database: Path, shared_content) ->
     path = folder / "voordeur.db"
     shutil.copy2(demo_database, path)
     rules, content = shared_content
-    app = create_app(
-        {
-            "DATABASE": str(path),
-            "RULES_DIR": str(rules),
-            "CONTENT_DIR": str(content),
-            "SECRET_KEY": "test-secret",
-            "CONFIG": None,
-            "RULES_CHECK_SECONDS": 0,
-            "AUDIT_CHECKPOINT_FILE": str(folder / "audit-checkpoints.log"),
-            "TESTING": True,
-        }
-    )
+    app = create_app(app_settings(path, rules, content, folder))
     result = app.test_cli_runner().invoke(args=["demo", "--sessions", "3000", "--seed", "11"])
     assert result.exit_code == 0, result.output
     return made_whole(path)

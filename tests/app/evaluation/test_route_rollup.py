@@ -19,7 +19,7 @@ from portal.storage import glance, stats
 from portal.storage.db import open_db
 from portal.storage.validation import create_round
 from tests.app.evaluation.test_rollups import BOTH, every_rollup_row
-from tests.factories import made_whole, private_copy
+from tests.factories import app_settings, made_whole, private_copy
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 
@@ -36,18 +36,7 @@ def loaded_database(tmp_path_factory, demo_database: Path, shared_content) -> Pa
     path = folder / "voordeur.db"
     shutil.copy2(demo_database, path)
     rules_dir, content_dir = shared_content
-    app = create_app(
-        {
-            "DATABASE": str(path),
-            "RULES_DIR": str(rules_dir),
-            "CONTENT_DIR": str(content_dir),
-            "SECRET_KEY": "test-secret",
-            "CONFIG": None,
-            "RULES_CHECK_SECONDS": 0,
-            "AUDIT_CHECKPOINT_FILE": str(folder / "audit-checkpoints.log"),
-            "TESTING": True,
-        }
-    )
+    app = create_app(app_settings(path, rules_dir, content_dir, folder))
     db = open_db(path)
     db.execute("DELETE FROM triage_runs")
     stats.refresh(db)
