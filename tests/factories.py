@@ -8,6 +8,9 @@ from functools import cache
 from pathlib import Path
 
 from bs4 import BeautifulSoup
+from flask import Flask
+
+from portal import create_app
 
 ADULT_WOMAN = {"who_for": "self", "age_band": "adult_18_64", "sex": "female"}
 ADULT_MAN = {"who_for": "self", "age_band": "adult_18_64", "sex": "male"}
@@ -220,3 +223,13 @@ def app_settings(database: Path, rules_dir: Path, content_dir: Path, folder: Pat
         "TESTING": True,
         **overrides,
     }
+
+
+def app_on_a_copy(folder: Path, database: Path, content: tuple[Path, Path], **overrides: object) -> tuple[Flask, Path]:
+    """An app with the tests' settings (``app_settings``) on a copy of ``database`` in ``folder``,
+    reading the triage files and content of ``content`` (rules, content): for a module that
+    prepares its data once through the portal itself. Returns the app and the copy's path."""
+    path = folder / "voordeur.db"
+    shutil.copy2(database, path)
+    rules_dir, content_dir = content
+    return create_app(app_settings(path, rules_dir, content_dir, folder, **overrides)), path

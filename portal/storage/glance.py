@@ -33,20 +33,6 @@ def _where(tree_id: str | None, where: str = "1") -> tuple[str, list]:
     return where, []
 
 
-def _sum(
-    db: Database,
-    table: str,
-    columns: str,
-    practices: Sequence[str],
-    start: date,
-    end: date,
-    tree_id: str | None,
-    where: str = "1",
-) -> list[dict]:
-    condition, extra = _where(tree_id, where)
-    return rollups.sum_counts(db, table, columns, practices, start, end, where=condition, extra=extra)
-
-
 def _tuples(
     db: Database,
     table: str,
@@ -57,7 +43,7 @@ def _tuples(
     tree_id: str | None,
     where: str = "1",
 ) -> list[tuple]:
-    """Like ``_sum``, as plain tuples (the columns, then n)."""
+    """The rollup rows summed over the period, as plain tuples (the columns, then n)."""
     condition, extra = _where(tree_id, where)
     return rollups.sum_rows(db, table, columns, practices, start, end, where=condition, extra=extra)
 
@@ -123,7 +109,7 @@ def route_counts_by_practice(
 def state_counts(
     db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None
 ) -> dict[str, int]:
-    return {row["state"]: row["n"] for row in _sum(db, "stats_flow", "state", practices, start, end, tree_id)}
+    return {state: n for state, n in _tuples(db, "stats_flow", "state", practices, start, end, tree_id)}
 
 
 def per_tree(db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None) -> dict:
@@ -159,7 +145,8 @@ def per_tree(db: Database, practices: Sequence[str], start: date, end: date, tre
 
 def dropout(db: Database, practices: Sequence[str], start: date, end: date, tree_id: str | None = None) -> list[dict]:
     """Abandoned triages per complaint, version and last page, most first."""
-    rows = _sum(db, "stats_dropout", "tree_id, tree_version, last_node", practices, start, end, tree_id)
+    found = _tuples(db, "stats_dropout", "tree_id, tree_version, last_node", practices, start, end, tree_id)
+    rows = [dict(zip(("tree_id", "tree_version", "last_node", "n"), row, strict=True)) for row in found]
     return sorted(rows, key=lambda row: -row["n"])
 
 

@@ -5,7 +5,6 @@ id a sentence of its own, anything else a general sentence beside the technical 
 from __future__ import annotations
 
 import functools
-import shutil
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -16,12 +15,11 @@ import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
-from portal import create_app
 from portal.editor.messages import REWRITES, RULE_WORDS, UNKNOWN, in_editor_words
 from portal.triage.checks import RULES
 from portal.triage.lexicon import LEXICON_RULES
 from portal.triage.problems import Problem, Severity
-from tests.factories import app_settings
+from tests.factories import app_on_a_copy
 
 REPO = Path(__file__).resolve().parents[3]
 CATALOGUE = REPO / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
@@ -36,11 +34,9 @@ def words_app(tmp_path_factory, demo_database, shared_content):
     as ``app_config`` in tests/conftest.py sets up a test's own app; after the module its database is
     compared with what it held before the first test (the files are ``shared_content``'s, compared
     after the run)."""
-    folder = tmp_path_factory.mktemp("editor-words")
-    database = folder / "voordeur.db"
-    shutil.copy2(demo_database, database)
-    rules, content = shared_content
-    app = create_app(app_settings(database, rules, content, folder, WTF_CSRF_ENABLED=False))
+    app, database = app_on_a_copy(
+        tmp_path_factory.mktemp("editor-words"), demo_database, shared_content, WTF_CSRF_ENABLED=False
+    )
     before = _rows(database)
     yield app
     assert _rows(database) == before, "a test wrote to the shared app's database: give it its own app"

@@ -5,16 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from portal import create_app
 from portal.storage import stats
 from portal.storage.routing import get_run
-from tests.factories import app_settings, gen_staff, login, made_whole, private_copy, self_care_run, soup, text
+from tests.factories import app_on_a_copy, gen_staff, login, made_whole, private_copy, self_care_run, soup, text
 
 PERSONAL = {"name", "birth_date", "phone", "email", "message", "contact_name", "id", "run_id", "answers", "ip"}
 
@@ -23,11 +21,7 @@ PERSONAL = {"name", "birth_date", "phone", "email", "message", "contact_name", "
 def synthetic_database(tmp_path_factory, demo_database: Path, shared_content) -> Path:
     """The demo database after `voordeur demo --sessions 3000 --seed 11`, run once for this module
     (by the command, on an app of its own with the tests' settings); each test gets a copy."""
-    folder = tmp_path_factory.mktemp("synthetic")
-    path = folder / "voordeur.db"
-    shutil.copy2(demo_database, path)
-    rules, content = shared_content
-    app = create_app(app_settings(path, rules, content, folder))
+    app, path = app_on_a_copy(tmp_path_factory.mktemp("synthetic"), demo_database, shared_content)
     result = app.test_cli_runner().invoke(args=["demo", "--sessions", "3000", "--seed", "11"])
     assert result.exit_code == 0, result.output
     return made_whole(path)

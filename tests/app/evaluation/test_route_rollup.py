@@ -8,18 +8,16 @@ must be those the dashboard read before."""
 from __future__ import annotations
 
 import random
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from portal import create_app
 from portal.storage import glance, stats
 from portal.storage.db import open_db
 from portal.storage.validation import create_round
 from tests.app.evaluation.test_rollups import BOTH, every_rollup_row
-from tests.factories import app_settings, made_whole, private_copy
+from tests.factories import app_on_a_copy, made_whole, private_copy
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 
@@ -32,11 +30,7 @@ def loaded_database(tmp_path_factory, demo_database: Path, shared_content) -> Pa
     from portal.evaluation.synthetic import ROW_COLUMNS, generate
     from portal.rulebook import rules
 
-    folder = tmp_path_factory.mktemp("route-rollup")
-    path = folder / "voordeur.db"
-    shutil.copy2(demo_database, path)
-    rules_dir, content_dir = shared_content
-    app = create_app(app_settings(path, rules_dir, content_dir, folder))
+    app, path = app_on_a_copy(tmp_path_factory.mktemp("route-rollup"), demo_database, shared_content)
     db = open_db(path)
     db.execute("DELETE FROM triage_runs")
     stats.refresh(db)
