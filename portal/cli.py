@@ -7,8 +7,11 @@ also call, print what happened.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import wraps
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -16,16 +19,36 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from .vocabulary import Role
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def _create_app() -> Flask:
+    """The app a command runs in, made without its content: that is loaded on first use
+    (``portal.contentlib.init_app`` says why), or first thing by a command marked ``reads_content``."""
     from . import create_app
     from .config import ConfigError
+    from .contentlib import ON_FIRST_USE
 
     try:
-        return create_app()
+        return create_app({ON_FIRST_USE: True})
     except ConfigError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+
+
+def reads_content(command: F) -> F:
+    """Mark a command (below ``with_appcontext``) that reads the trees, pages or social maps: its
+    app loads and checks them, logging each refused file, before the command starts, as every
+    command's app did when it was made. Commands without the mark get them on first use, if at all."""
+
+    @wraps(command)
+    def load_first(*args: Any, **kwargs: Any) -> Any:
+        from .contentlib import load
+
+        load(current_app._get_current_object())  # type: ignore[attr-defined]
+        return command(*args, **kwargs)
+
+    return load_first  # type: ignore[return-value]
 
 
 def _db():
@@ -70,6 +93,7 @@ def _record_shipped_content() -> None:
 @click.option("--sessions", type=int, default=0, help="Also add this many synthetic triages (for evaluation).")
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed for the synthetic triages.")
 @with_appcontext
+@reads_content
 def demo_command(sessions: int, seed: int) -> None:
     """Migrate and load the demo practices (idempotent); --sessions adds synthetic routing data."""
     import time
@@ -107,6 +131,7 @@ def _synthetic(db, practices: list[str], sessions: int, seed: int) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date for review-date warnings.")
 @with_appcontext
+@reads_content
 def lint_command(paths: tuple[Path, ...], today: datetime | None) -> None:
     """Check triage trees, self-help pages and social maps (all of them without PATHS).
 
@@ -429,6 +454,7 @@ def export_aggregates_command(out: Path, instance_id: str, instance_name: str | 
 @click.option("--certfile", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (PEM): serve HTTPS.")
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM).")
 @with_appcontext
+@reads_content
 def serve_command(host: str, port: int, workers: int, certfile: str | None, keyfile: str | None) -> None:
     """Migrate, then serve the portal with gunicorn (sync workers); HTTPS with --certfile and --keyfile."""
     if bool(certfile) != bool(keyfile):
@@ -447,6 +473,11 @@ def serve_command(host: str, port: int, workers: int, certfile: str | None, keyf
 
     # The holidays package's country tables, loaded here once instead of by each worker's first outcome page.
     load_holidays(datetime.now().year)
+    from .staff.credentials import prepare
+
+    # The password checker's word lists and the hash a login with an unknown e-mail address is checked
+    # against (~0.9 s of CPU): made here once, so no worker's first login pays for them.
+    prepare()
 
     class Server(BaseApplication):
         def load_config(self) -> None:

@@ -47,7 +47,31 @@ class _Published:
     looked: float = -float("inf")
 
 
+#: ``app.config`` key: load the content on its first use instead of when the app is made.
+ON_FIRST_USE = "VOORDEUR_CONTENT_ON_FIRST_USE"
+
+
 def init_app(app: Flask) -> None:
+    """Load and check the content now, logging each refused file, unless the app was made with
+    ``ON_FIRST_USE``: then the first ``live_content()`` (or ``load``) does it.
+
+    A served app and the tests' apps load at start-up, so a refused file is logged before the first
+    patient comes. The apps ``portal.cli`` makes for a `voordeur` command wait: most commands (outbox,
+    users, audit, purge, sweep, migrate, ``--help`` …) never read the content, and loading and checking
+    ~160 files was most of their ~5 s of CPU. The commands that read it load it first, as before
+    (``portal.cli.reads_content``: serve, lint, demo, validate score); any other that reaches
+    ``live_content()`` loads it there. Deciding on first use, rather than passing the command's name to
+    the factory, needs no list of commands to keep right: a command that reads the content gets it.
+    """
+    if not app.config.get(ON_FIRST_USE):
+        load(app)
+
+
+def load(app: Flask) -> Content:
+    """The app's content: loaded and checked now (refused files logged), unless it already is."""
+    loaded: Content | None = app.extensions.get(EXTENSION)
+    if loaded is not None:
+        return loaded
     settings = app.config["VOORDEUR"]
     live = Content(
         Path(settings["RULES_DIR"]), Path(settings["CONTENT_DIR"]), check_seconds=settings["RULES_CHECK_SECONDS"]
@@ -69,6 +93,7 @@ def init_app(app: Flask) -> None:
     app.extensions[_PUBLISHED] = published
     for path, problems in live.refused().items():
         app.logger.warning("refused %s: %s", path, "; ".join(str(p) for p in problems))
+    return live
 
 
 def path_of(live: Content, kind: str, key: str, language: str = "") -> Path:
@@ -109,14 +134,17 @@ def _read_published(db: Database, live: Content, published: _Published) -> bool:
 
 def reload_published() -> None:
     """Read the published versions now (after a publish in this worker) and load what changed."""
-    live: Content = current_app.extensions[EXTENSION]
+    live = load(current_app)
     if _read_published(get_db(), live, current_app.extensions[_PUBLISHED]):
         live.refresh(date.today())
 
 
 def live_content() -> Content:
-    """The content, refreshed first when that is due (files, and versions published by another worker)."""
-    live: Content = current_app.extensions[EXTENSION]
+    """The content, refreshed first when that is due (files, and versions published by another worker);
+    loaded first when the app was made without it (``init_app``)."""
+    live: Content | None = current_app.extensions.get(EXTENSION)
+    if live is None:
+        live = load(current_app)
     if not g.get(_LOOKED):
         setattr(g, _LOOKED, True)
         now = time.monotonic()

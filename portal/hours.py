@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -20,6 +22,9 @@ OpeningHours = Mapping[str, Sequence[Sequence[str]]]
 
 @lru_cache(maxsize=8)
 def _dutch_holidays(year: int) -> holidays.HolidayBase:
+    # Imported here: a `voordeur` command or a page that never asks about a holiday skips the package.
+    import holidays
+
     return holidays.country_holidays("NL", years=year)
 
 

@@ -17,6 +17,8 @@ import click
 from flask import current_app, url_for
 from flask.cli import with_appcontext
 
+from .cli import reads_content
+
 COMMANDS_FIRST = ("session", "rounds", "close", "score")
 
 
@@ -117,6 +119,7 @@ def close_command(round_id: str) -> None:
 @click.option("--round", "round_id", help="With --replay and no files: only this round's runs.")
 @click.option("--title", help="Title of the report (default: the round's label).")
 @with_appcontext
+@reads_content
 def score_command(
     vignettes: Path | None,
     results: Path | None,

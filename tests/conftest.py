@@ -44,6 +44,9 @@ TODAY = date(2026, 11, 22)
 Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": CompiledTemplates()}
 
 
+_WERKZEUG_RULE = {"_parse_rule": Rule._parse_rule, "_compile_builder": Rule._compile_builder}
+
+
 def _url_builders_compiled_once() -> None:
     """Werkzeug's URL builders, shared by every app the tests build in this process.
 
@@ -121,6 +124,81 @@ def _url_rules_parsed_once() -> None:
 _url_rules_parsed_once()
 
 
+#: Werkzeug's own ``Rule.compile``, ``_parse_rule`` and ``_compile_builder``, before the shares above
+#: and below replace them: tests/unit/test_url_rules_shared.py compiles every rule with them and
+#: compares.
+WERKZEUG_RULE = {"compile": Rule.compile, **_WERKZEUG_RULE}
+
+
+def _url_rules_compiled_once() -> None:
+    """Werkzeug's compile of a URL rule, shared by every app the tests build in this process.
+
+    Binding a rule to an app's map compiles it: the domain part, the parse of its text
+    (``_url_rules_parsed_once``), the two builders (``_url_builders_compiled_once``), each
+    through a few lookups; ~300 rules, a quarter of registering the blueprints. What it sets
+    (the parts, the trace, the converters, the arguments the text names, the builders)
+    depends only on the rule's text, its host or subdomain, whether it merges slashes, the
+    map's host matching and converters, and the names of its defaults. The first compile of
+    such a key runs in full; a later one gets the same parts, trace and builder functions
+    (bound to itself) and converters of the same kind and arguments, bound to its own map.
+    Rules that the two shares above compile in full (a default for a part of the rule, a
+    converter of the map's own) are compiled in full here too.
+    """
+    from werkzeug.routing import Map
+
+    compile_rule = Rule.compile
+    werkzeug_converters = frozenset(Map.default_converters.values())
+    compiled: dict[tuple, tuple[list, list, dict, frozenset[str], Callable, Callable]] = {}
+
+    def shared(self: Rule) -> None:
+        rule_map = self.map
+        converters = rule_map.converters
+        defaults = self.defaults or {}
+        if not werkzeug_converters.issuperset(converters.values()):
+            return compile_rule(self)
+        key = (
+            self.rule,
+            self.host,
+            self.subdomain,
+            self.merge_slashes,
+            rule_map.host_matching,
+            tuple(sorted(converters.items(), key=lambda item: item[0])),
+            tuple(defaults),
+        )
+        found = compiled.get(key)
+        if found is None:
+            arguments_before = set(self.arguments)
+            compile_rule(self)
+            if defaults and any(is_dynamic and part in defaults for is_dynamic, part in self._trace):
+                return None  # its builders hold a default as text: compiled in full every time
+            compiled[key] = (
+                list(self._parts),
+                list(self._trace),
+                dict(self._converters),
+                frozenset(self.arguments - arguments_before),
+                self._build.__func__,
+                self._build_unknown.__func__,
+            )
+            return None
+        parts, trace, own_converters, arguments, build, build_unknown = found
+        self._parts = list(parts)
+        self._trace = list(trace)
+        self._converters = {}
+        for name, converter in own_converters.items():
+            own = copy.copy(converter)
+            own.map = rule_map
+            self._converters[name] = own
+        self.arguments.update(arguments)
+        self._build = build.__get__(self, None)
+        self._build_unknown = build_unknown.__get__(self, None)
+        return None
+
+    Rule.compile = shared
+
+
+_url_rules_compiled_once()
+
+
 def _pages_read_once() -> None:
     """Each self-help page text read and checked once per process, for the portal's live content.
 
@@ -130,29 +208,54 @@ def _pages_read_once() -> None:
     portal reads them: a version published in the browser is read instead of the file)
     and today's date: the first read of such a triple runs in full, a later one gets
     the same (frozen) page and equal lists of its problems and references. A changed
-    file, a published draft, another date or path is a new key, read in full. A file
-    that cannot be read is read in full every time. The editor's own reads, and the
-    unit tests of ``read_page``, call the function itself.
+    file, a published draft, another date is a new key, read in full. A file that cannot
+    be read is read in full every time. The editor's own reads, and the unit tests of
+    ``read_page``, call the function itself.
+
+    Of the path, ``read_page`` reads only the name (slug and language) and the bytes; the
+    path itself it only copies into what it gives (``Page.path``, each ``Problem.path``;
+    the one message that names the whole path, a file that cannot be read, is never
+    shared). So the same name and bytes in another directory (a test's private copy,
+    ``rules_dir``/``content_copy``) get what the first read gave with that path put in
+    its place: tests/unit/test_pages_read_once.py compares it with a read in full.
     """
+    from dataclasses import replace
+
     from portal.content.files import read_bytes
     from portal.pages import library
 
-    read_page = library.read_page
+    read_page = PAGES_READ["read_page"] = library.read_page
     outcomes: dict[tuple[Path, bytes, date], tuple] = {}
+    by_name: dict[tuple[str, bytes, date], tuple[Path, tuple]] = {}
 
     def shared(path: Path, today: date) -> tuple:
         try:
-            key = (path, read_bytes(path), today)
+            text = read_bytes(path)
         except OSError:
             return read_page(path, today)
+        key = (path, text, today)
         found = outcomes.get(key)
         if found is None:
-            found = outcomes[key] = read_page(path, today)
+            named = by_name.get((path.name, text, today))
+            if named is None:
+                found = read_page(path, today)
+                by_name[(path.name, text, today)] = (path, found)
+            else:
+                found = _moved(*named, path)
+            outcomes[key] = found
         page, problems, references = found
         return page, list(problems), list(references)
 
+    def _moved(first: Path, found: tuple, path: Path) -> tuple:
+        page, problems, references = found
+        moved = [replace(problem, path=path) if problem.path == first else problem for problem in problems]
+        return (None if page is None else replace(page, path=path)), moved, references
+
     library.read_page = shared
 
+
+#: ``portal.pages.library.read_page`` itself, before ``_pages_read_once`` shares it.
+PAGES_READ: dict[str, Callable] = {}
 
 _pages_read_once()
 
@@ -216,19 +319,37 @@ OWN_SERVERS = ("tests/browser/test_production_tls.py", "tests/browser/test_edito
 #: 26.2 s.
 ROUND_TRIPS = ("tests/unit/test_tree_cases.py", "tests/unit/test_content_forms.py", "tests/unit/test_tree_structure.py")
 
-#: Modules that take long whatever their number of tests: the browser and server modules (two
-#: work units, see ``work_unit_of``: servers, Chromium, gunicorn started and killed),
-#: test_code_style runs mypy, test_foundations builds the wheel. xdist hands modules out in collection order
-#: (``--no-loadscope-reorder`` in pyproject.toml), so these go first and the many short
-#: modules fill up whichever process is free at the end; last in line, one slow module
-#: would keep one process busy while the other sat idle.
+#: The shared-server modules (``live_server``/``server``) that form a second shared-server work
+#: unit, "live server 2"; the others are "live server". Each unit runs in one process, on a
+#: `voordeur serve` and a Chromium of that process (one server start more: ~5 s of CPU). As one
+#: unit they were the longest chain of the run (~175 s of one process on a quiet machine, most
+#: of it waiting for Chromium, the server or a page to change), longer than the whole suite's
+#: target. Balanced by measured duration (``--durations``, 2026-12-01, whole suite at load 7-9,
+#: set-up included): this unit ~230 s, "live server" ~280 s with its Chromium start, "own
+#: servers" ~240 s.
+SECOND_SHARED_SERVER = (
+    "tests/browser/test_workbench_browser.py",
+    "tests/browser/test_evaluation_browser.py",
+    "tests/browser/test_structure_browser.py",
+    "tests/browser/test_change_control_browser.py",
+    "tests/browser/test_inbox_axe_browser.py",
+    "tests/server/test_durability.py",
+    "tests/server/test_sessions.py",
+)
+
+#: Work units (``work_unit_of``) and modules that take long whatever their number of tests, in
+#: the order they are handed out: the three browser units (servers, Chromium, gunicorn started
+#: and killed), test_code_style runs mypy, test_foundations builds the wheel, the round trips.
+#: xdist hands units out in collection order (``--no-loadscope-reorder`` in pyproject.toml), so
+#: these go first and the many short modules fill up whichever process is free at the end;
+#: last in line, one slow module would keep one process busy while the others sat idle.
 SLOW_FIRST = (
-    *OWN_SERVERS,
-    "tests/browser/",
-    "tests/server/",
+    "live server",
+    "live server 2",
+    "own servers",
     "tests/test_code_style.py",
     "tests/app/test_foundations.py",
-    *ROUND_TRIPS,
+    "round trips",
 )
 
 
@@ -241,7 +362,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     def rank(item: pytest.Item) -> tuple[int, int, str]:
         module = _module_of(item)
-        slow = next((i for i, prefix in enumerate(SLOW_FIRST) if module.startswith(prefix)), len(SLOW_FIRST))
+        unit = work_unit_of(module)
+        slow = SLOW_FIRST.index(unit) if unit in SLOW_FIRST else len(SLOW_FIRST)
         return slow, -sizes[module], module
 
     items.sort(key=rank)  # stable: within a module the order is unchanged
@@ -254,20 +376,23 @@ def _module_of(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
 
 
-#: Modules that use the shared live server (``live_server``/``server``): they run in one process,
-#: one after the other, so one `voordeur serve` and one Chromium serve them all.
+#: Modules that use the shared live server (``live_server``/``server``): they run in two work
+#: units (``SECOND_SHARED_SERVER``), each in one process, one module after the other, so one
+#: `voordeur serve` and one Chromium serve a unit's modules.
 LIVE_SERVER_SCOPE = ("tests/browser/", "tests/server/")
 
 
 def work_unit_of(nodeid: str) -> str:
     """What xdist hands to one process at a time: the browser modules with servers of their own
-    together, the other live-server modules together, the whole-tree round trips together,
-    else a module."""
+    together, the other live-server modules in two units (``SECOND_SHARED_SERVER``), the
+    whole-tree round trips together, else a module."""
     module = nodeid.split("::", 1)[0]
     if module in OWN_SERVERS:
         return "own servers"
     if module in ROUND_TRIPS:
         return "round trips"
+    if module in SECOND_SHARED_SERVER:
+        return "live server 2"
     return "live server" if module.startswith(LIVE_SERVER_SCOPE) else module
 
 
@@ -561,10 +686,16 @@ def stop_live_server(live: LiveServer) -> None:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, demo_database):
     """One server per test process, shared by every module that uses it (those of tests/browser/ and
-    tests/server/ run in one process: see ``pytest_xdist_make_scheduler``).
+    tests/server/ run in two work units, each in one process: see ``work_unit_of``).
     A module adds what it needs (its own staff accounts, requests, data) and must not rely on
-    being alone: other modules' accounts and requests are there too."""
-    live = start_live_server(tmp_path_factory.mktemp("instance"), database=demo_database)
+    being alone: other modules' accounts and requests are there too.
+
+    Its workers look for newly published versions every half second (``RULES_CHECK_SECONDS``,
+    2 s by default), as the "Done when" test's server does: a test that publishes and then
+    reloads a patient's page until the new text shows waits for that look."""
+    live = start_live_server(
+        tmp_path_factory.mktemp("instance"), extra_env={"VOORDEUR_RULES_CHECK_SECONDS": "0.5"}, database=demo_database
+    )
     yield live
     stop_live_server(live)
 

@@ -5,7 +5,8 @@ restart, and a broken one must never replace what patients were getting. One
 mechanism does that for every kind of content (the prelude and the trees, pages,
 social maps), so they all behave the same, from start-up on:
 
-* ``refresh`` costs one ``stat`` per file when nothing changed, and loads only
+* ``refresh`` costs one ``stat`` per file (and per directory: a directory's listing
+  is kept while it is unchanged, ``Listings``) when nothing changed, and loads only
   the files that changed (and the files whose ``context`` changed: every tree,
   when the prelude does);
 * once every file is loaded, ``check`` looks across files (a tree's self-care
@@ -134,7 +135,10 @@ class Snapshot:
 
     def live(self, kind: Kind[T]) -> dict[Path, T]:
         """The last good version of each file that still exists: what patients get."""
-        found = {path: value for path, value in self.good.items() if self._is(path, kind)}
+        versions = self.versions  # what _is asks, inline: every refresh asks this for the prelude in force
+        found = {
+            path: value for path, value in self.good.items() if (v := versions.get(path)) is not None and v.kind is kind
+        }
         return cast(dict[Path, T], found)
 
     def available(self, kind: Kind[T]) -> dict[Path, T]:
@@ -244,6 +248,9 @@ class LiveFiles:
         old = self.current
         versions = dict(old.versions)
         changed = False
+        held: dict[Kind[Any], list[Path]] = {}  # the files each kind had: looked at once, not once per kind
+        for path, kept in versions.items():
+            held.setdefault(kept.kind, []).append(path)
         for kind in self.kinds:
             so_far = Snapshot(versions, old.good, old.problems, sources)
             context = kind.context(so_far)
@@ -262,9 +269,11 @@ class LiveFiles:
                     versions[path] = Version(kind, stamp, context, loaded)
                     changed = True
             present = set(paths)
-            for gone in [path for path, version in versions.items() if version.kind is kind and path not in present]:
-                del versions[gone]
-                changed = True
+            for gone in [path for path in held.get(kind, ()) if path not in present]:
+                left = versions.get(gone)
+                if left is not None and left.kind is kind:
+                    del versions[gone]
+                    changed = True
         return Snapshot(versions, old.good, old.problems, sources), changed
 
 
@@ -397,3 +406,68 @@ class SharedLoads:
 
 #: Entries kept: the demo content is ~160 files; room for its published versions and drafts too.
 SHARED_LOADS = SharedLoads(512)
+
+
+class Listings:
+    """The files a directory holds, listed again only when the directory changed.
+
+    Every refresh asks which tree, page and map files there are (the portal refreshes on
+    every request once ``RULES_CHECK_SECONDS`` have passed, the tests on every request),
+    and listing three directories into new ``Path`` objects was half of a refresh that
+    found nothing new. Adding, removing or renaming an entry changes the directory's own
+    modification and change time; a file changed in place changes only its own ``stat``,
+    which ``LiveFiles`` still checks on every refresh. So a listing is kept with the
+    directory's ``stat`` (device, inode, modification and change time in nanoseconds) and
+    handed out again, as the very same ``Path`` objects, while that ``stat`` is unchanged.
+    As in ``SharedLoads``, it is kept only when the directory last changed more than
+    ``SharedLoads.SETTLED_NS`` before the ``stat`` (a change within the same clock tick
+    could leave its times as they were; a later one cannot); a directory changed more
+    recently is listed every time.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[str, str, str], tuple[tuple[int, int, int, int], list[Path]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def files(self, directory: Path, suffix: str, skip_prefix: str = "") -> list[Path]:
+        """The entries of ``directory`` whose name ends in ``suffix`` (and does not start with
+        ``skip_prefix``, when given), sorted by name: what ``sorted(directory.glob("*" + suffix))``
+        gives, none when it is not a readable directory."""
+        key = (str(directory), suffix, skip_prefix)
+        started = time.time_ns()  # before the stat: see SharedLoads.settled
+        try:
+            stat = os.stat(key[0])
+        except OSError:
+            return []
+        signature = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] == signature:
+                self._kept.move_to_end(key)
+                return list(kept[1])
+        try:
+            with os.scandir(key[0]) as entries:
+                names = [e.name for e in entries if e.name.endswith(suffix)]
+        except OSError:
+            return []
+        if skip_prefix:
+            names = [name for name in names if not name.startswith(skip_prefix)]
+        found = [directory / name for name in sorted(names)]
+        with self._lock:
+            if SHARED_LOADS.settled(stat, started):
+                self._kept[key] = (signature, found)
+                self._kept.move_to_end(key)
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+            else:
+                self._kept.pop(key, None)
+        return list(found)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+#: Listings kept: a content has three directories; room for the tests' and the linter's copies.
+LISTINGS = Listings(64)

@@ -89,11 +89,33 @@ def round_trip_yaml() -> YAML:
 # ``copy.deepcopy`` does not (it drops a comment before a mapping's first key).
 # tests/unit/test_round_trip_cache.py compares the two, attribute by attribute.
 
-#: Texts kept: the demo content is ~62 YAML files; room for the drafts being edited.
-ROUND_TRIP_CACHE_SIZE = 128
+#: What the kept readings may take: the texts' characters plus their pickled readings' bytes. A count would
+#: not do: the shipped content alone is ~160 texts (60 YAML files, 96 page front matters, the social
+#: maps; under 6 MB kept), and with a count of 128 a worker that serves the editors' forms across all of
+#: them reads a tree again once the pages have pushed it out (~0.1 s of CPU each). Oldest out first.
+ROUND_TRIP_CACHE_BYTES = 48 * 1024 * 1024
 
 _READ: OrderedDict[str, bytes] = OrderedDict()
 _READ_LOCK = threading.Lock()
+_read_bytes = 0
+
+
+def _size(text: str, kept: bytes) -> int:
+    return len(text) + len(kept)
+
+
+def _keep(text: str, kept: bytes) -> None:
+    """Keep a reading, then drop the oldest until the kept ones fit (a reading larger than the whole
+    budget is not kept). Called with the lock held."""
+    global _read_bytes
+    previous = _READ.pop(text, None)
+    if previous is not None:
+        _read_bytes -= _size(text, previous)
+    _READ[text] = kept
+    _read_bytes += _size(text, kept)
+    while _READ and _read_bytes > ROUND_TRIP_CACHE_BYTES:
+        old_text, old = _READ.popitem(last=False)
+        _read_bytes -= _size(old_text, old)
 
 
 def _timestamp(args: tuple[Any, ...], attributes: dict[str, Any]) -> TimeStamp:
@@ -134,15 +156,21 @@ def load_round_trip(text: str) -> Any:
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return data  # something the reader made that pickle cannot copy: this reading, not kept
         with _READ_LOCK:
-            _READ[text] = kept
-            while len(_READ) > ROUND_TRIP_CACHE_SIZE:
-                _READ.popitem(last=False)
+            _keep(text, kept)
     return pickle.loads(kept)
 
 
 def clear_round_trip_cache() -> None:
+    global _read_bytes
     with _READ_LOCK:
         _READ.clear()
+        _read_bytes = 0
+
+
+def round_trip_cache_bytes() -> int:
+    """What the kept readings take now (texts plus pickles), as counted against ``ROUND_TRIP_CACHE_BYTES``."""
+    with _READ_LOCK:
+        return _read_bytes
 
 
 def dump_round_trip(data: Any) -> str:

@@ -9,12 +9,11 @@ lead somewhere). A Dutch page may go live before its English version.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path
 
-from ..content.live import Findings, Kind, LiveFiles, Loaded, Snapshot
+from ..content.live import LISTINGS, Findings, Kind, LiveFiles, Loaded, Snapshot
 from ..triage.problems import Problem, Severity
 from .loader import read_page, read_social_map
 from .model import Municipality, Page
@@ -159,11 +158,7 @@ class ContentLibrary:
 
 def _named(directory: Path, suffix: str) -> list[Path]:
     """The entries of ``directory`` whose name ends in ``suffix``, sorted: what
-    ``sorted(directory.glob("*" + suffix))`` gives (none when it is not a readable directory),
-    in two thirds of the time. Every refresh lists the directories, each once (the page and
-    the map files each listed both before)."""
-    try:
-        names = [entry.name for entry in os.scandir(directory) if entry.name.endswith(suffix)]
-    except OSError:
-        return []
-    return [directory / name for name in sorted(names)]
+    ``sorted(directory.glob("*" + suffix))`` gives (none when it is not a readable directory).
+    Every refresh lists the directories, each once (the page and the map files each listed
+    both before), and only a directory that changed is read again (``portal.content.live.Listings``)."""
+    return LISTINGS.files(directory, suffix)

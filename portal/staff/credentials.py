@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hmac
 from datetime import UTC, datetime
+from functools import cache
 
 import pyotp
-import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from zxcvbn import zxcvbn
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 ISSUER = "Voordeur"
@@ -40,6 +39,8 @@ def password_problem(password: str, *, user_inputs: tuple[str, ...] = ()) -> str
         return "short"
     if password != password.strip():
         return "padded"
+    from zxcvbn import zxcvbn  # its word lists: ~0.15 s of CPU, so imported by the processes that check one
+
     verdict = zxcvbn(password[:100], user_inputs=[i for i in user_inputs if i])
     if verdict["score"] < MIN_STRENGTH:
         return "guessable"
@@ -60,13 +61,27 @@ def check_password(password_hash: str, password: str) -> bool:
         return False
 
 
-# A real hash to verify against when the account does not exist, so a wrong
-# e-mail address takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+@cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the account does not exist, so a wrong e-mail address
+    takes as long as a wrong password.
+
+    Made on first use, not at import: hashing costs ~0.8 s of CPU (slow on purpose), and every
+    process that builds the app imports this module, also each `voordeur` command and test process
+    that never checks a login. `voordeur serve` makes it before its workers fork (``prepare``).
+    """
+    return _hasher.hash("not-a-real-password-for-timing")
+
+
+def prepare() -> None:
+    """Make now what a login or a password change would otherwise pay for first: the dummy hash and
+    zxcvbn's word lists (`voordeur serve`, in the master before the workers fork)."""
+    _dummy_hash()
+    import zxcvbn  # noqa: F401
 
 
 def check_nothing(password: str) -> bool:
-    check_password(_DUMMY_HASH, password)
+    check_password(_dummy_hash(), password)
     return False
 
 
@@ -106,4 +121,6 @@ def qr_data_uri(uri: str) -> str:
     segno's ``svg_data_uri`` keeps the SVG namespace; ``svg_inline`` (for SVG inside
     HTML) leaves it out, and an ``<img>`` then showed nothing.
     """
+    import segno  # only the enrolment page draws a QR code
+
     return segno.make(uri, error="m").svg_data_uri(scale=5, dark="#0b0c0c", light="#ffffff")

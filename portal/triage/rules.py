@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..content.live import Findings, Kind, LiveFiles, Loaded, Snapshot
+from ..content.live import LISTINGS, Findings, Kind, LiveFiles, Loaded, Snapshot
 from .checks import check_prelude, check_tree
 from .loader import build_prelude, build_tree, read_file
 from .model import Prelude, Tree
@@ -28,8 +28,9 @@ PRELUDE_FILE = "_prelude.yaml"
 
 def rule_files(directory: Path) -> list[Path]:
     """Tree files in a directory, sorted. Files whose name starts with '_' are not trees:
-    the prelude and the search lexicon (``portal.triage.lexicon``)."""
-    return sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
+    the prelude and the search lexicon (``portal.triage.lexicon``). Listed again only when the
+    directory changed (``portal.content.live.Listings``): every refresh asks."""
+    return LISTINGS.files(directory, ".yaml", skip_prefix="_")
 
 
 def load_prelude(path: Path, today: date) -> tuple[Prelude | None, list[Problem]]:

@@ -6,13 +6,16 @@ installed: much cheaper, see ``tests/chromium.py``) and is passed as ``executabl
 
 How to write a new browser module so the suite stays fast (issue 16):
 
-- Use the shared server: the ``live_server`` fixture (``server`` is its URL). Every module in
-  ``tests/browser/`` and ``tests/server/`` that uses it runs in one test process, one after the
-  other (``pytest_xdist_make_scheduler`` in ``tests/conftest.py``), so one `voordeur serve` and one
-  Chromium serve them all. The server starts on a copy of ``demo_database`` (migrated, demo
-  practices). Your module shares it with the others: give your accounts e-mail addresses of
-  your own, find your own rows (by reference, name or id), and do not count rows another
-  module may also have added.
+- Use the shared server: the ``live_server`` fixture (``server`` is its URL). The modules in
+  ``tests/browser/`` and ``tests/server/`` that use it form two work units, "live server" and
+  "live server 2" (``SECOND_SHARED_SERVER`` in ``tests/conftest.py``, balanced by measured
+  duration); each unit runs in one test process, one module after the other, so one
+  `voordeur serve` and one Chromium serve a unit. A new module joins "live server"; move a
+  module between the two when ``--durations`` shows one unit much longer than the other. The
+  server starts on a copy of ``demo_database`` (migrated, demo practices) and looks for newly
+  published versions every half second. Your module shares it with the others: give your
+  accounts e-mail addresses of your own, find your own rows (by reference, name or id), and do
+  not count rows another module may also have added.
 - Staff accounts: ``live_server.create_staff(email, role)`` (or ``create_staff`` in
   ``test_inbox_browser.py``, with ``log_in`` next to it): the account `voordeur users create
   --password-stdin` makes, written from the test process. Each `voordeur` process loads and
@@ -26,9 +29,10 @@ How to write a new browser module so the suite stays fast (issue 16):
   ``database`` it skips `voordeur demo` — and ``serve_live(folder, env)`` to start it again on
   the same folder; ``stop_live_server`` at the end. Each one costs a `voordeur serve` start.
   A module that uses only servers of its own (never ``live_server``/``server``) belongs in
-  ``OWN_SERVERS`` (``tests/conftest.py``): those modules are a work unit of their own, which the
-  second test process runs (with a Chromium of its own) while the first runs the shared-server
-  modules. A module listed there that asks for the shared server stops the run at collection.
+  ``OWN_SERVERS`` (``tests/conftest.py``): those modules are a work unit of their own, run by one
+  test process with a Chromium of its own, as each of the two shared-server units is
+  (``SECOND_SHARED_SERVER`` says which modules form the second). A module listed there that asks for the shared
+  server stops the run at collection.
 - Log in once per module (a module-scoped page, as in ``test_workbench_browser.py``): a
   second login of the same account needs the next TOTP code.
 - Contexts you open with ``browser.new_context()`` are closed for you when the test ends (those of

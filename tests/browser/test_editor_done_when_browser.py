@@ -157,14 +157,14 @@ def _patient_reads(page: Page, base: str, hint: str) -> None:
         _to_alarm_question(page, base)
         if page.get_by_text(hint, exact=True).count() or time.monotonic() > deadline:
             break
-        time.sleep(0.5)
+        time.sleep(0.2)
     expect(page.get_by_text(hint, exact=True)).to_be_visible()
 
 
 def _page_is_live(page: Page, base: str) -> None:
     deadline = time.monotonic() + 20
     while page.goto(f"{base}/de-linde/zelfhulp/{SLUG}").status == 404 and time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(0.2)
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
 
 

@@ -147,3 +147,52 @@ def test_the_files_compared_are_there():
     names = {path.name for path in SHIPPED}
     assert {"_prelude.yaml", "_lexicon.yaml", "keelpijn.yaml"} <= names and all(path.is_file() for path in SHIPPED)
     assert all(path.is_file() for path in PAGES)
+
+
+def test_all_shipped_content_stays_kept_at_once_with_room_for_drafts():
+    """An editors' worker reads every tree, page and social map (the overview, the forms): all of them
+    must fit, or the oldest are read again after the others pushed them out (~0.1 s of CPU each).
+    The readings this module made give how much a kept reading takes per byte of its text."""
+    texts = [path.read_text("utf-8") for path in SHIPPED]
+    for text in texts:
+        load_round_trip(text)
+    per_byte = max(len(tree_texts._READ[text]) / len(text) for text in texts)  # ~3.8
+    shipped = [
+        *(REPO / "triage_rules").glob("*.yaml"),
+        *(REPO / "content" / "social_map").glob("*.yaml"),
+        *(REPO / "content" / "pages").glob("*.md"),
+    ]
+    content = sum(len(path.read_text("utf-8")) for path in shipped)
+    assert len(shipped) > 128  # more than the old count of kept texts
+    assert (1 + per_byte) * content * 2 < tree_texts.ROUND_TRIP_CACHE_BYTES  # twice over: drafts of all of it
+
+
+def test_the_oldest_reading_goes_first_when_the_kept_ones_would_not_fit(monkeypatch):
+    clear_round_trip_cache()
+    texts = [f"key{number}: value  # {number}\n" for number in range(6)]
+    for text in texts[:3]:
+        load_round_trip(text)
+    one = tree_texts.round_trip_cache_bytes() // 3
+    assert tree_texts.round_trip_cache_bytes() == sum(len(t) + len(k) for t, k in tree_texts._READ.items())
+    monkeypatch.setattr(tree_texts, "ROUND_TRIP_CACHE_BYTES", one * 3 + one // 2)
+    load_round_trip(texts[0])  # read again: now the newest
+    load_round_trip(texts[3])
+    assert list(tree_texts._READ) == [texts[2], texts[0], texts[3]]  # texts[1], the oldest, went
+    assert tree_texts.round_trip_cache_bytes() == sum(len(t) + len(k) for t, k in tree_texts._READ.items())
+
+    calls = []
+    real = tree_texts.round_trip_yaml
+
+    def counted():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(tree_texts, "round_trip_yaml", counted)
+    assert dump_round_trip(load_round_trip(texts[1])) == texts[1] and len(calls) == 2  # read anew, and written
+    assert dump_round_trip(load_round_trip(texts[0])) == texts[0] and len(calls) == 3  # kept: only written
+
+    monkeypatch.setattr(tree_texts, "ROUND_TRIP_CACHE_BYTES", one // 2)
+    huge = "big: " + "x" * 100 + "\n"
+    assert dump_round_trip(load_round_trip(huge)) == huge
+    assert tree_texts._READ == {} and tree_texts.round_trip_cache_bytes() == 0  # larger than all: nothing kept
+    clear_round_trip_cache()

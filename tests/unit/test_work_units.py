@@ -1,6 +1,6 @@
-"""How the test modules are handed to the two xdist processes (``tests/conftest.py``): the browser
-modules with servers of their own form a work unit apart from the modules on the shared server,
-and the two come first, so each process starts on one of them instead of one process running both."""
+"""How the test modules are handed to the xdist processes (``tests/conftest.py``): the browser modules
+with servers of their own form a work unit, the modules on a shared server two more, each on a server
+and Chromium of the process that runs it; the three come first, so the processes start on them."""
 
 from __future__ import annotations
 
@@ -8,9 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import OWN_SERVERS, ROUND_TRIPS, pytest_collection_modifyitems, work_unit_of
+from tests.conftest import (
+    LIVE_SERVER_SCOPE,
+    OWN_SERVERS,
+    ROUND_TRIPS,
+    SECOND_SHARED_SERVER,
+    pytest_collection_modifyitems,
+    work_unit_of,
+)
 
 REPO = Path(__file__).resolve().parents[2]
+SHARED_SERVER_MODULES = sorted(
+    str(path.relative_to(REPO))
+    for folder in LIVE_SERVER_SCOPE
+    for path in (REPO / folder).glob("test_*.py")
+    if str(path.relative_to(REPO)) not in OWN_SERVERS
+)
 
 
 class _Item:
@@ -27,24 +40,47 @@ def _collected(*items: _Item) -> list[str]:
     return [item.nodeid for item in found]
 
 
-def test_the_two_browser_units_come_first_one_for_each_process():
+def test_the_three_browser_units_come_first():
+    second = SECOND_SHARED_SERVER[0]
     order = _collected(
         _Item("tests/unit/test_engine.py::test_a"),
         _Item("tests/app/test_foundations.py::test_wheel"),
+        _Item(f"{second}::test_f", ("live_server",)),
         _Item("tests/browser/test_patient_browser.py::test_b", ("live_server",)),
-        _Item("tests/server/test_sessions.py::test_c", ("server",)),
         _Item("tests/browser/test_editor_done_when_browser.py::test_d"),
         _Item("tests/browser/test_production_tls.py::test_e"),
     )
     units = list(dict.fromkeys(work_unit_of(nodeid) for nodeid in order))
-    assert units == ["own servers", "live server", "tests/app/test_foundations.py", "tests/unit/test_engine.py"]
+    assert units == [
+        "live server",
+        "live server 2",
+        "own servers",
+        "tests/app/test_foundations.py",
+        "tests/unit/test_engine.py",
+    ]
 
 
-def test_shared_server_modules_stay_together_and_other_modules_stay_apart():
+def test_shared_server_modules_form_two_units_and_other_modules_stay_apart():
     assert work_unit_of("tests/browser/test_patient_browser.py::t") == "live server"
-    assert work_unit_of("tests/server/test_durability.py::t") == "live server"
+    assert {work_unit_of(f"{module}::t") for module in SECOND_SHARED_SERVER} == {"live server 2"}
     assert work_unit_of("tests/browser/test_production_tls.py::t[chromium]") == "own servers"
     assert work_unit_of("tests/app/patient/test_steps.py::t") == "tests/app/patient/test_steps.py"
+
+
+def test_every_shared_server_module_is_in_one_of_the_two_units_and_both_have_modules():
+    """The split: each module that may use the shared server runs in exactly one of the two
+    shared-server units, and neither unit is empty (an empty one would be no split at all)."""
+    units = {module: work_unit_of(f"{module}::t") for module in SHARED_SERVER_MODULES}
+    assert set(units.values()) == {"live server", "live server 2"}, units
+
+
+def test_every_module_named_for_the_second_shared_server_exists_and_may_use_it():
+    """A renamed module would quietly join the first unit again; a module with servers of its own
+    does not belong on a shared server."""
+    assert SECOND_SHARED_SERVER
+    assert all((REPO / module).is_file() for module in SECOND_SHARED_SERVER)
+    assert all(module.startswith(LIVE_SERVER_SCOPE) for module in SECOND_SHARED_SERVER)
+    assert not set(SECOND_SHARED_SERVER) & set(OWN_SERVERS)
 
 
 def test_a_module_with_servers_of_its_own_that_asks_for_the_shared_server_is_refused():
