@@ -150,9 +150,10 @@ def serving(command: list[str], env: dict[str, str], port: int, probe: str, cwd:
         process.wait(timeout=15)
 
 
-def hello_command(port: int) -> list[str]:
+def hello_command(port: int, app: str = "hello_app:app") -> list[str]:
+    """gunicorn serving ``app`` from bench/ with ``voordeur serve``'s flags (hello world unless told)."""
     gunicorn = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *GUNICORN_FLAGS]
-    return [*gunicorn, "--chdir", str(HERE), "hello_app:app"]
+    return [*gunicorn, "--chdir", str(HERE), app]
 
 
 def portal_env(workdir: Path, port: int, source: Path | None = None) -> dict[str, str]:

@@ -39,7 +39,6 @@ sys.path.insert(0, str(HERE))
 
 from patient_steps import (  # noqa: E402
     BROWSER,
-    GUNICORN_FLAGS,
     Server,
     Step,
     _hidden,
@@ -55,11 +54,6 @@ from patient_steps import (  # noqa: E402
     serving,
     wrk,
 )
-
-
-def floor_command(port: int) -> list[str]:
-    gunicorn = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *GUNICORN_FLAGS]
-    return [*gunicorn, "--chdir", str(HERE), "floor_app:app"]
 
 
 def floor_steps(base: str) -> dict[str, Step]:
@@ -108,13 +102,14 @@ def main() -> None:
         env = portal_env(workdir, ports["portal"])
         subprocess.run([*portal_command(ports["portal"])[:1], "demo"], env=env, check=True, capture_output=True)
         floor_env = {**os.environ, "FLOOR_DATABASE": str(workdir / "floor.db")}
-        sys.path.insert(0, str(HERE))
         import floor_app
 
         floor_app.prepare(workdir / "floor.db")
         with (
             serving(hello_command(ports["hello"]), dict(os.environ), ports["hello"], "/", workdir) as hello,
-            serving(floor_command(ports["floor"]), floor_env, ports["floor"], "/question", workdir) as floor,
+            serving(
+                hello_command(ports["floor"], "floor_app:app"), floor_env, ports["floor"], "/question", workdir
+            ) as floor,
             serving(portal_command(ports["portal"]), env, ports["portal"], "/livez", workdir) as portal,
         ):
             question, cookie, fields = prepare_run(portal.base)
